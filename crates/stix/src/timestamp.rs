@@ -1,0 +1,241 @@
+//! STIX timestamps (STIX 2.1 §3.2): RFC 3339 in UTC, `YYYY-MM-DDTHH:MM:SS[.s+]Z`.
+//!
+//! Versions are compared as instants, so `...00.000Z` and `...00Z` are the same
+//! version. [`Timestamp::instant_key`] gives a string whose byte order is the
+//! order of instants; the store keys versions by it.
+
+use std::fmt;
+
+/// A parsed STIX timestamp, kept with the precision it was written in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timestamp {
+    /// Year, 0..=9999.
+    pub year: u16,
+    /// Month, 1..=12.
+    pub month: u8,
+    /// Day of month, 1..=31 (checked against the month).
+    pub day: u8,
+    /// Hour, 0..=23.
+    pub hour: u8,
+    /// Minute, 0..=59.
+    pub minute: u8,
+    /// Second, 0..=60 (60 is a leap second, as RFC 3339 allows).
+    pub second: u8,
+    /// The fractional-second digits as written (may be empty).
+    pub fraction: String,
+}
+
+/// Why a string is not a STIX timestamp.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TimestampError(pub String);
+
+fn is_leap(y: u16) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: u16, m: u8) -> u8 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap(y) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+impl Timestamp {
+    /// Parses a STIX timestamp. Only the `Z` (UTC) form is accepted, as STIX requires.
+    pub fn parse(s: &str) -> Result<Timestamp, TimestampError> {
+        let b = s.as_bytes();
+        let err = |why: &str| Err(TimestampError(format!("'{s}' is not a STIX timestamp: {why}")));
+        if b.len() < 20 {
+            return err("expected YYYY-MM-DDTHH:MM:SS[.fraction]Z");
+        }
+        let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+            let mut v = 0u32;
+            for &c in &b[r] {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                v = v * 10 + u32::from(c - b'0');
+            }
+            Some(v)
+        };
+        let sep_ok = b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':';
+        let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
+            digits(0..4),
+            digits(5..7),
+            digits(8..10),
+            digits(11..13),
+            digits(14..16),
+            digits(17..19),
+        ) else {
+            return err("expected YYYY-MM-DDTHH:MM:SS[.fraction]Z");
+        };
+        if !sep_ok {
+            return err("expected YYYY-MM-DDTHH:MM:SS[.fraction]Z");
+        }
+        let rest = &s[19..];
+        let fraction = if let Some(f) = rest.strip_prefix('.') {
+            let Some(digits) = f.strip_suffix('Z') else {
+                return err("must end in 'Z' (UTC)");
+            };
+            if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+                return err("fractional seconds must be one or more digits");
+            }
+            digits.to_string()
+        } else if rest == "Z" {
+            String::new()
+        } else {
+            return err("must end in 'Z' (UTC), with optional fractional seconds");
+        };
+        let (year, month, day) = (year as u16, month as u8, day as u8);
+        if !(1..=12).contains(&month) {
+            return err("month out of range");
+        }
+        if day == 0 || day > days_in_month(year, month) {
+            return err("day out of range for the month");
+        }
+        if hour > 23 || minute > 59 || second > 60 {
+            return err("time of day out of range");
+        }
+        Ok(Timestamp { year, month, day, hour: hour as u8, minute: minute as u8, second: second as u8, fraction })
+    }
+
+    /// Number of fractional-second digits as written.
+    pub fn precision(&self) -> usize {
+        self.fraction.len()
+    }
+
+    /// A key whose byte order is the order of instants; equal instants written with
+    /// different precision (`.5Z`, `.500Z`) give the same key.
+    pub fn instant_key(&self) -> String {
+        let trimmed = self.fraction.trim_end_matches('0');
+        let mut frac = String::with_capacity(9.max(trimmed.len()));
+        frac.push_str(trimmed);
+        while frac.len() < 9 {
+            frac.push('0');
+        }
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second, frac
+        )
+    }
+
+    /// Seconds since the Unix epoch, ignoring the fraction (for coarse arithmetic).
+    pub fn unix_seconds(&self) -> i64 {
+        let (y, m, d) = (i64::from(self.year), i64::from(self.month), i64::from(self.day));
+        // Days from civil (Howard Hinnant's algorithm).
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = if y >= 0 { y } else { y - 399 } / 400;
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146097 + doe - 719468;
+        days * 86400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second)
+    }
+
+    /// The timestamp for a Unix time in whole seconds plus milliseconds.
+    pub fn from_unix_millis(ms: i64) -> Timestamp {
+        let secs = ms.div_euclid(1000);
+        let millis = ms.rem_euclid(1000);
+        let days = secs.div_euclid(86400);
+        let sod = secs.rem_euclid(86400);
+        // Civil from days (Howard Hinnant's algorithm).
+        let z = days + 719468;
+        let era = if z >= 0 { z } else { z - 146096 } / 146097;
+        let doe = z - era * 146097;
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        Timestamp {
+            year: y.clamp(0, 9999) as u16,
+            month: m as u8,
+            day: d as u8,
+            hour: (sod / 3600) as u8,
+            minute: (sod % 3600 / 60) as u8,
+            second: (sod % 60) as u8,
+            fraction: format!("{millis:03}"),
+        }
+    }
+
+    /// The current time, to the millisecond.
+    pub fn now() -> Timestamp {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        Timestamp::from_unix_millis(ms)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )?;
+        if !self.fraction.is_empty() {
+            write!(f, ".{}", self.fraction)?;
+        }
+        f.write_str("Z")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precision_does_not_change_the_instant() {
+        let a = Timestamp::parse("2017-01-01T00:00:00Z").unwrap();
+        let b = Timestamp::parse("2017-01-01T00:00:00.000Z").unwrap();
+        assert_eq!(a.instant_key(), b.instant_key());
+        let c = Timestamp::parse("2017-01-01T00:00:00.1Z").unwrap();
+        let d = Timestamp::parse("2017-01-01T00:00:00.10000000000Z").unwrap();
+        assert_eq!(c.instant_key(), d.instant_key());
+        assert!(b.instant_key() < c.instant_key());
+    }
+
+    #[test]
+    fn key_order_is_instant_order_beyond_nanoseconds() {
+        let a = Timestamp::parse("2017-01-01T00:00:00.123456788Z").unwrap();
+        let b = Timestamp::parse("2017-01-01T00:00:00.1234567881Z").unwrap();
+        let c = Timestamp::parse("2017-01-01T00:00:00.123456789Z").unwrap();
+        assert!(a.instant_key() < b.instant_key());
+        assert!(b.instant_key() < c.instant_key());
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in [
+            "2017-01-01",
+            "2017-01-01T00:00:00",
+            "2017-01-01T00:00:00+00:00",
+            "2017-13-01T00:00:00Z",
+            "2017-02-29T00:00:00Z",
+            "2017-01-01T24:00:00Z",
+            "2017-01-01T00:00:00.Z",
+            "2017-01-01 00:00:00Z",
+            "2017-01-01T00:00:00.12aZ",
+            "２017-01-01T00:00:00Z",
+        ] {
+            assert!(Timestamp::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Timestamp::parse("2016-02-29T23:59:60.5Z").is_ok());
+    }
+
+    #[test]
+    fn unix_round_trip() {
+        let t = Timestamp::parse("2023-06-15T12:34:56.789Z").unwrap();
+        let ms = t.unix_seconds() * 1000 + 789;
+        assert_eq!(Timestamp::from_unix_millis(ms), t);
+        assert_eq!(Timestamp::from_unix_millis(0).to_string(), "1970-01-01T00:00:00.000Z");
+    }
+}
