@@ -71,7 +71,7 @@ mod tests {
         assert_eq!(id.object_type, "indicator");
         assert_eq!(id.uuid_version, 4);
         assert!(id.rfc4122_variant);
-        let id = Identifier::parse("x-mitre-data-component--8e2e2d2b-17d4-5cbf-c38f-98ee46b3cd3f").unwrap();
+        let id = Identifier::parse("x-mitre-data-component--8e2e2d2b-17d4-5cbf-a38f-98ee46b3cd3f").unwrap();
         assert_eq!(id.object_type, "x-mitre-data-component");
         assert_eq!(id.uuid_version, 5);
         assert!(id.rfc4122_variant);

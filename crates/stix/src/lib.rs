@@ -7,12 +7,17 @@
 //!
 //! ```
 //! use vigil_stix::parse::{parse_reader, Item};
+//! use vigil_stix::check;
 //! let bundle = br#"{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
 //!   {"type":"campaign","spec_version":"2.1","id":"campaign--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
 //!    "created":"2016-04-06T20:03:00.000Z","modified":"2016-04-06T20:03:00.000Z","name":"Green Group Attacks"}]}"#;
 //! let mut names = vec![];
 //! parse_reader(&bundle[..], |item| {
-//!     if let Item::Object(obj) = item { names.push(obj.name().unwrap_or_default().to_string()); }
+//!     if let Item::Object(raw) = item {
+//!         let checked = check(raw.value.unwrap(), raw.bundle_spec_version.as_deref());
+//!         assert!(checked.is_valid());
+//!         names.push(checked.object.name().unwrap_or_default().to_string());
+//!     }
 //!     std::ops::ControlFlow::Continue(())
 //! }).unwrap();
 //! assert_eq!(names, ["Green Group Attacks"]);
@@ -31,3 +36,33 @@ pub use id::Identifier;
 pub use object::StixObject;
 pub use timestamp::Timestamp;
 pub use validate::validate_object;
+
+use serde_json::{Map, Value};
+
+/// An object made ready for storage: upgraded to 2.1 if it was 2.0, and validated.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The object (as 2.1).
+    pub object: StixObject,
+    /// What validation found; any [`Severity::Error`] makes the object invalid.
+    pub findings: Vec<Finding>,
+    /// Whether the object came in as STIX 2.0 and was upgraded.
+    pub upgraded_from_20: bool,
+}
+
+impl Checked {
+    /// Whether no MUST of the spec is broken.
+    pub fn is_valid(&self) -> bool {
+        !self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}
+
+/// Upgrades (if 2.0) and validates one parsed object.
+pub fn check(mut map: Map<String, Value>, bundle_spec_version: Option<&str>) -> Checked {
+    let upgraded_from_20 = upgrade::is_stix20(&map, bundle_spec_version);
+    if upgraded_from_20 {
+        upgrade::upgrade_to_21(&mut map);
+    }
+    let findings = validate_object(&map);
+    Checked { object: StixObject::new(map), findings, upgraded_from_20 }
+}

@@ -1,0 +1,256 @@
+//! The STIX object as Vigil holds it: the original JSON object, losslessly (custom
+//! properties, extensions and key order included), with typed access to the
+//! properties every object shares.
+
+use crate::timestamp::Timestamp;
+use serde_json::{Map, Value};
+
+/// The predefined STIX Cyber-observable Object types (STIX 2.1 §6).
+pub const SCO_TYPES: &[&str] = &[
+    "artifact",
+    "autonomous-system",
+    "directory",
+    "domain-name",
+    "email-addr",
+    "email-message",
+    "file",
+    "ipv4-addr",
+    "ipv6-addr",
+    "mac-addr",
+    "mutex",
+    "network-traffic",
+    "process",
+    "software",
+    "url",
+    "user-account",
+    "windows-registry-key",
+    "x509-certificate",
+];
+
+/// Whether `t` is one of the predefined cyber-observable types.
+pub fn is_sco_type(t: &str) -> bool {
+    SCO_TYPES.contains(&t)
+}
+
+/// Reference properties that record provenance or handling rather than meaning;
+/// they are not edges of the knowledge graph (every ATT&CK object points at MITRE's
+/// identity and marking, which would make those two nodes neighbours of everything).
+const NOT_GRAPH_REFS: &[&str] = &["created_by_ref", "object_marking_refs"];
+
+/// One STIX object: its JSON properties in their original order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StixObject {
+    map: Map<String, Value>,
+}
+
+/// An embedded reference from an object to another (`*_ref`, `*_refs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reference<'a> {
+    /// The property that holds it, e.g. `object_refs`, `sample_ref`.
+    pub property: &'a str,
+    /// The identifier it points at.
+    pub target: &'a str,
+}
+
+impl StixObject {
+    /// Wraps parsed properties.
+    pub fn new(map: Map<String, Value>) -> StixObject {
+        StixObject { map }
+    }
+
+    /// The properties.
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.map
+    }
+
+    /// The properties, for changing them.
+    pub fn as_map_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.map
+    }
+
+    /// The properties, owned.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.map
+    }
+
+    /// A string property.
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.map.get(key).and_then(Value::as_str)
+    }
+
+    /// `id`, or `""` when missing (validation reports that).
+    pub fn id(&self) -> &str {
+        self.str("id").unwrap_or_default()
+    }
+
+    /// `type`, or `""` when missing.
+    pub fn object_type(&self) -> &str {
+        self.str("type").unwrap_or_default()
+    }
+
+    /// `name`.
+    pub fn name(&self) -> Option<&str> {
+        self.str("name")
+    }
+
+    /// `description`.
+    pub fn description(&self) -> Option<&str> {
+        self.str("description")
+    }
+
+    /// `created`.
+    pub fn created(&self) -> Option<&str> {
+        self.str("created")
+    }
+
+    /// `modified`.
+    pub fn modified(&self) -> Option<&str> {
+        self.str("modified")
+    }
+
+    /// Whether `revoked` is true.
+    pub fn revoked(&self) -> bool {
+        self.map.get("revoked").and_then(Value::as_bool).unwrap_or(false)
+    }
+
+    /// Whether the object is marked deprecated. STIX 2.1 has no such property;
+    /// ATT&CK's `x_mitre_deprecated` is the one in use.
+    pub fn deprecated(&self) -> bool {
+        self.map.get("x_mitre_deprecated").and_then(Value::as_bool).unwrap_or(false)
+    }
+
+    /// The timestamp that identifies this version: `modified`, else `created`.
+    /// Objects with neither (cyber-observables) have a single, unnamed version.
+    pub fn version_timestamp(&self) -> Option<&str> {
+        self.modified().or_else(|| self.created())
+    }
+
+    /// A key ordering versions as instants (see [`Timestamp::instant_key`]);
+    /// `""` for objects without `modified`/`created`, and the raw text for a
+    /// malformed timestamp (validation rejects those before storage).
+    pub fn version_key(&self) -> String {
+        match self.version_timestamp() {
+            None => String::new(),
+            Some(t) => Timestamp::parse(t).map(|t| t.instant_key()).unwrap_or_else(|_| t.to_string()),
+        }
+    }
+
+    /// `aliases`, and ATT&CK's `x_mitre_aliases`.
+    pub fn aliases(&self) -> impl Iterator<Item = &str> {
+        ["aliases", "x_mitre_aliases"]
+            .into_iter()
+            .filter_map(|k| self.map.get(k).and_then(Value::as_array))
+            .flatten()
+            .filter_map(Value::as_str)
+    }
+
+    /// `(source_name, external_id)` of every external reference that has an id.
+    pub fn external_ids(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.map
+            .get("external_references")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|r| {
+                let r = r.as_object()?;
+                Some((r.get("source_name")?.as_str()?, r.get("external_id")?.as_str()?))
+            })
+    }
+
+    /// `object_marking_refs` and the `marking_ref`s of `granular_markings`.
+    pub fn marking_refs(&self) -> impl Iterator<Item = &str> {
+        let object = self.map.get("object_marking_refs").and_then(Value::as_array).into_iter().flatten();
+        let granular = self
+            .map
+            .get("granular_markings")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|g| g.get("marking_ref"));
+        object.chain(granular).filter_map(Value::as_str)
+    }
+
+    /// For a relationship: `(source_ref, relationship_type, target_ref)`.
+    pub fn relationship(&self) -> Option<(&str, &str, &str)> {
+        if self.object_type() != "relationship" {
+            return None;
+        }
+        Some((self.str("source_ref")?, self.str("relationship_type")?, self.str("target_ref")?))
+    }
+
+    /// Embedded references that carry meaning (graph edges): every top-level
+    /// `*_ref`/`*_refs` property, and those one level down in `extensions`, except
+    /// provenance and marking references and a relationship's own ends.
+    pub fn references(&self) -> Vec<Reference<'_>> {
+        let mut out = Vec::new();
+        let is_rel = self.object_type() == "relationship";
+        collect_refs(&self.map, is_rel, &mut out);
+        if let Some(exts) = self.map.get("extensions").and_then(Value::as_object) {
+            for ext in exts.values().filter_map(Value::as_object) {
+                collect_refs(ext, false, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Compact JSON text of the object, keys in their original order.
+    pub fn to_json(&self) -> String {
+        // Serialising a Map of Values cannot fail (string keys, no non-finite floats).
+        serde_json::to_string(&self.map).unwrap_or_default()
+    }
+}
+
+fn collect_refs<'a>(map: &'a Map<String, Value>, is_rel: bool, out: &mut Vec<Reference<'a>>) {
+    for (k, v) in map {
+        let provenance = NOT_GRAPH_REFS.contains(&k.as_str()) || (k.starts_with("x_") && k.ends_with("_by_ref"));
+        if provenance || (is_rel && (k == "source_ref" || k == "target_ref")) {
+            continue;
+        }
+        if k.ends_with("_ref") {
+            if let Some(t) = v.as_str() {
+                out.push(Reference { property: k, target: t });
+            }
+        } else if k.ends_with("_refs") {
+            for t in v.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                out.push(Reference { property: k, target: t });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obj(v: serde_json::Value) -> StixObject {
+        StixObject::new(v.as_object().unwrap().clone())
+    }
+
+    #[test]
+    fn common_properties() {
+        let o = obj(serde_json::json!({
+            "type": "intrusion-set", "id": "intrusion-set--1", "name": "APT3",
+            "created": "2017-05-31T21:31:43.540Z", "modified": "2024-04-10T21:00:00.000Z",
+            "aliases": ["APT3", "Gothic Panda"], "x_mitre_aliases": ["UPS"],
+            "external_references": [{"source_name": "mitre-attack", "external_id": "G0022"}, {"source_name": "x", "url": "u"}],
+            "object_marking_refs": ["marking-definition--1"], "created_by_ref": "identity--1",
+            "x_mitre_modified_by_ref": "identity--1", "x_mitre_deprecated": true
+        }));
+        assert_eq!(o.version_key(), "2024-04-10T21:00:00.000000000");
+        assert_eq!(o.aliases().collect::<Vec<_>>(), ["APT3", "Gothic Panda", "UPS"]);
+        assert_eq!(o.external_ids().collect::<Vec<_>>(), [("mitre-attack", "G0022")]);
+        assert_eq!(o.marking_refs().collect::<Vec<_>>(), ["marking-definition--1"]);
+        assert!(o.references().is_empty());
+        assert!(o.deprecated() && !o.revoked());
+    }
+
+    #[test]
+    fn references_and_relationships() {
+        let r = obj(serde_json::json!({"type": "relationship", "source_ref": "a--1", "target_ref": "b--2", "relationship_type": "uses", "created_by_ref": "identity--1"}));
+        assert_eq!(r.relationship(), Some(("a--1", "uses", "b--2")));
+        assert!(r.references().is_empty());
+        let rep = obj(serde_json::json!({"type": "report", "object_refs": ["a--1", "b--2"], "extensions": {"x": {"sample_ref": "file--3"}}}));
+        let refs: Vec<_> = rep.references().iter().map(|r| (r.property, r.target)).collect();
+        assert_eq!(refs, [("object_refs", "a--1"), ("object_refs", "b--2"), ("sample_ref", "file--3")]);
+    }
+}
