@@ -1,0 +1,121 @@
+//! What the store writes for one object version, computed before the write (on
+//! the parsing thread) so the writer does nothing but SQL.
+
+use serde::Serialize;
+use vigil_stix::StixObject;
+
+/// How an edge of the graph arises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeKind {
+    /// A relationship object (`source_ref` → `target_ref`).
+    Relationship,
+    /// An embedded `*_ref`/`*_refs` property.
+    Reference,
+}
+
+impl EdgeKind {
+    pub(crate) fn code(self) -> i64 {
+        match self {
+            EdgeKind::Relationship => 0,
+            EdgeKind::Reference => 1,
+        }
+    }
+
+    pub(crate) fn from_code(c: i64) -> EdgeKind {
+        if c == 0 {
+            EdgeKind::Relationship
+        } else {
+            EdgeKind::Reference
+        }
+    }
+}
+
+/// An edge the object defines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edge {
+    /// Start.
+    pub source: String,
+    /// End.
+    pub target: String,
+    /// Relationship type or reference property.
+    pub rel: String,
+    /// Relationship or reference.
+    pub kind: EdgeKind,
+}
+
+/// One object version, ready to store.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// STIX id.
+    pub id: String,
+    /// STIX type.
+    pub object_type: String,
+    /// Instant key of the version (see `Timestamp::instant_key`).
+    pub version: String,
+    /// Revoked or deprecated: left out of search and neighbours by default.
+    pub hidden: bool,
+    /// `name`.
+    pub name: Option<String>,
+    /// Aliases, space-separated, for full-text search.
+    pub aliases: String,
+    /// External ids, space-separated, for full-text search.
+    pub ext_text: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// `(source_name, external_id)` pairs.
+    pub ext_ids: Vec<(String, String)>,
+    /// The ATT&CK id, else the first external id.
+    pub primary_ext_id: Option<String>,
+    /// Marking definitions the object refers to.
+    pub markings: Vec<String>,
+    /// Edges the object defines.
+    pub edges: Vec<Edge>,
+    /// The object as compact JSON.
+    pub json: String,
+}
+
+impl Record {
+    /// Derives what to store from an object.
+    pub fn from_object(obj: &StixObject) -> Record {
+        let id = obj.id().to_string();
+        let ext_ids: Vec<(String, String)> =
+            obj.external_ids().map(|(s, e)| (s.to_string(), e.to_string())).collect();
+        let primary_ext_id = ext_ids
+            .iter()
+            .find(|(s, _)| s.starts_with("mitre-"))
+            .or_else(|| ext_ids.first())
+            .map(|(_, e)| e.clone());
+        let mut edges: Vec<Edge> = obj
+            .references()
+            .into_iter()
+            .map(|r| Edge {
+                source: id.clone(),
+                target: r.target.to_string(),
+                rel: r.property.to_string(),
+                kind: EdgeKind::Reference,
+            })
+            .collect();
+        if let Some((s, rel, t)) = obj.relationship() {
+            edges.push(Edge { source: s.into(), target: t.into(), rel: rel.into(), kind: EdgeKind::Relationship });
+        }
+        let mut markings: Vec<String> = obj.marking_refs().map(str::to_string).collect();
+        markings.sort();
+        markings.dedup();
+        Record {
+            object_type: obj.object_type().to_string(),
+            version: obj.version_key(),
+            hidden: obj.revoked() || obj.deprecated(),
+            name: obj.name().map(str::to_string),
+            aliases: obj.aliases().collect::<Vec<_>>().join(" "),
+            ext_text: ext_ids.iter().map(|(_, e)| e.as_str()).collect::<Vec<_>>().join(" "),
+            description: obj.description().map(str::to_string),
+            ext_ids,
+            primary_ext_id,
+            markings,
+            edges,
+            json: obj.to_json(),
+            id,
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The embedded backend: one SQLite database (WAL mode) in the data directory.
+//!
+//! `versions` is the truth: every version of every object, keyed by
+//! `(id, version)`. Everything else is derived from it and rebuilt by
+//! [`WriteStore::reindex`](crate::WriteStore::reindex): `current` (the newest
+//! version per id), `ext_ids`, `markings`, `edges` (graph adjacency, both
+//! directions by index) and `fts` (FTS5 over names, aliases, external ids and
+//! descriptions, one row per current version). An import is one SQLite
+//! transaction, so a crash leaves either all of it or none of it.
+//!
+//! Writers take an exclusive lock on `DIR/lock` first, so two writing processes
+//! get a clear error instead of waiting on each other; readers need no lock
+//! (WAL lets them read while an import runs).
+
+mod read;
+mod write;
+
+use crate::{Result, StoreError};
+use rusqlite::{Connection, OpenFlags};
+use std::fs::File;
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+
+/// The database file inside the data directory.
+pub const DB_FILE: &str = "vigil.db";
+const LOCK_FILE: &str = "lock";
+const SCHEMA_VERSION: &str = "1";
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS versions (
+    rowid   INTEGER PRIMARY KEY,
+    id      TEXT NOT NULL,
+    version TEXT NOT NULL,
+    added   TEXT NOT NULL,
+    json    TEXT NOT NULL,
+    UNIQUE (id, version)
+);
+CREATE TABLE IF NOT EXISTS current (
+    id      TEXT PRIMARY KEY,
+    vrow    INTEGER NOT NULL,
+    type    TEXT NOT NULL,
+    version TEXT NOT NULL,
+    hidden  INTEGER NOT NULL,
+    name    TEXT,
+    ext_id  TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS current_type ON current (type);
+CREATE TABLE IF NOT EXISTS ext_ids (ext_id TEXT NOT NULL COLLATE NOCASE, source TEXT NOT NULL, id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ext_ids_ext ON ext_ids (ext_id);
+CREATE INDEX IF NOT EXISTS ext_ids_id ON ext_ids (id);
+CREATE TABLE IF NOT EXISTS markings (id TEXT NOT NULL, marking TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS markings_id ON markings (id);
+CREATE INDEX IF NOT EXISTS markings_marking ON markings (marking);
+CREATE TABLE IF NOT EXISTS edges (source TEXT NOT NULL, target TEXT NOT NULL, rel TEXT NOT NULL, via TEXT NOT NULL, kind INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS edges_source ON edges (source);
+CREATE INDEX IF NOT EXISTS edges_target ON edges (target);
+CREATE INDEX IF NOT EXISTS edges_via ON edges (via);
+CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (
+    name, aliases, ext_ids, description,
+    content = '', contentless_delete = 1,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+"#;
+
+/// The SQLite store of one data directory.
+pub struct SqliteStore {
+    conn: Connection,
+    dir: PathBuf,
+    /// Held while this store may write; released on drop.
+    _lock: Option<File>,
+}
+
+fn dir_error(dir: &Path, message: impl std::fmt::Display) -> StoreError {
+    StoreError::Directory { dir: dir.to_path_buf(), message: message.to_string() }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `dir` for writing. Fails with
+    /// [`StoreError::Locked`] while another process writes to it.
+    pub fn open_write(dir: &Path) -> Result<SqliteStore> {
+        std::fs::create_dir_all(dir).map_err(|e| dir_error(dir, format!("cannot create it: {e}")))?;
+        let lock_path = dir.join(LOCK_FILE);
+        let mut lock = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| dir_error(dir, format!("cannot open {}: {e}", lock_path.display())))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = lock.read_to_string(&mut holder);
+                let holder = holder.trim();
+                let holder = if holder.is_empty() { String::new() } else { format!(" ({holder})") };
+                return Err(StoreError::Locked { dir: dir.to_path_buf(), holder });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(dir_error(dir, format!("cannot lock it: {e}"))),
+        }
+        let _ = lock.set_len(0);
+        let _ = write!(lock, "pid {}", std::process::id());
+        let _ = lock.flush();
+        let path = dir.join(DB_FILE);
+        let conn = Connection::open(&path).map_err(|e| dir_error(dir, format!("cannot open {}: {e}", path.display())))?;
+        let store = SqliteStore { conn, dir: dir.to_path_buf(), _lock: Some(lock) };
+        store.configure().map_err(|e| dir_error(dir, format!("cannot write {}: {e}", path.display())))?;
+        store.conn.execute_batch(SCHEMA).map_err(|e| dir_error(dir, format!("cannot write {}: {e}", path.display())))?;
+        store.check_schema_version(true)?;
+        Ok(store)
+    }
+
+    /// Opens an existing store in `dir` for reading. Never writes.
+    pub fn open_read(dir: &Path) -> Result<SqliteStore> {
+        let path = dir.join(DB_FILE);
+        if !path.is_file() {
+            return Err(StoreError::Missing(dir.to_path_buf()));
+        }
+        // Read-write flags so SQLite may create the WAL index files if they are
+        // missing; `query_only` below forbids every write.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(&path, flags)
+            .or_else(|_| Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY))
+            .map_err(|e| dir_error(dir, format!("cannot open {}: {e}", path.display())))?;
+        let store = SqliteStore { conn, dir: dir.to_path_buf(), _lock: None };
+        store.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        store.conn.pragma_update(None, "query_only", true)?;
+        store.conn.set_prepared_statement_cache_capacity(64);
+        store.check_schema_version(false)?;
+        Ok(store)
+    }
+
+    /// Whether `dir` holds a store.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(DB_FILE).is_file()
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn configure(&self) -> rusqlite::Result<()> {
+        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "cache_size", -65536)?;
+        self.conn.pragma_update(None, "temp_store", "MEMORY")?;
+        self.conn.set_prepared_statement_cache_capacity(64);
+        Ok(())
+    }
+
+    fn check_schema_version(&self, writing: bool) -> Result<()> {
+        let v: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
+            .map_err(|e| dir_error(&self.dir, format!("{DB_FILE} is not a Vigil store: {e}")))?;
+        match v.as_deref() {
+            Some(SCHEMA_VERSION) => Ok(()),
+            None if writing => {
+                self.conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?1)", [SCHEMA_VERSION])?;
+                Ok(())
+            }
+            None => Err(dir_error(&self.dir, format!("{DB_FILE} has no schema version; it is not a Vigil store"))),
+            Some(other) => Err(dir_error(
+                &self.dir,
+                format!("{DB_FILE} has schema version {other}, this Vigil understands {SCHEMA_VERSION}"),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,347 @@
+//! Reads: objects, history, as-of, search, neighbours, stats, export, checks.
+
+use super::SqliteStore;
+use crate::{
+    Candidate, Consistency, EdgeKind, ExportFilter, Graph, GraphEdge, Hit, NeighborQuery, Node, ReadStore, Record,
+    Result, SearchQuery, Stats, StoreError, Version,
+};
+use rusqlite::{params, OptionalExtension};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use vigil_stix::{Identifier, StixObject};
+
+const DEFAULT_LIMIT: usize = 20;
+
+/// Turns what a person typed into an FTS5 query: every word must match, as a
+/// literal (quotes doubled), so no input is an FTS5 syntax error.
+fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split_whitespace()
+        .filter(|t| t.chars().any(char::is_alphanumeric))
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+fn types_json(types: &[String]) -> String {
+    serde_json::to_string(types).unwrap_or_else(|_| "[]".into())
+}
+
+fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Version> {
+    Ok(Version { id: r.get(0)?, version: r.get(1)?, added: r.get(2)?, current: r.get(3)?, json: r.get(4)? })
+}
+
+impl SqliteStore {
+    fn node(&self, id: &str, depth: usize) -> Result<(Node, bool)> {
+        let row: Option<(String, Option<String>, Option<String>, bool)> = self
+            .conn
+            .prepare_cached("SELECT type, name, ext_id, hidden FROM current WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        Ok(match row {
+            Some((object_type, name, external_id, hidden)) => {
+                (Node { id: id.to_string(), object_type, name, external_id, depth, known: true }, hidden)
+            }
+            None => {
+                let object_type = id.split_once("--").map_or("", |(t, _)| t).to_string();
+                (Node { id: id.to_string(), object_type, name: None, external_id: None, depth, known: false }, false)
+            }
+        })
+    }
+
+    fn edges_of(&self, id: &str) -> Result<Vec<(GraphEdge, bool)>> {
+        let mut out = Vec::new();
+        for sql in [
+            "SELECT e.source, e.target, e.rel, e.via, e.kind, coalesce(c.hidden, 0) FROM edges e
+             LEFT JOIN current c ON c.id = e.via WHERE e.source = ?1",
+            "SELECT e.source, e.target, e.rel, e.via, e.kind, coalesce(c.hidden, 0) FROM edges e
+             LEFT JOIN current c ON c.id = e.via WHERE e.target = ?1",
+        ] {
+            let mut st = self.conn.prepare_cached(sql)?;
+            let rows = st.query_map([id], |r| {
+                Ok((
+                    GraphEdge {
+                        source: r.get(0)?,
+                        target: r.get(1)?,
+                        rel: r.get(2)?,
+                        via: r.get(3)?,
+                        kind: EdgeKind::from_code(r.get(4)?),
+                    },
+                    r.get::<_, bool>(5)?,
+                ))
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl ReadStore for SqliteStore {
+    fn get(&self, id: &str) -> Result<Option<Version>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT v.id, v.version, v.added, 1, v.json FROM current c JOIN versions v ON v.rowid = c.vrow WHERE c.id = ?1",
+            )?
+            .query_row([id], version_row)
+            .optional()?)
+    }
+
+    fn get_as_of(&self, id: &str, instant_key: &str) -> Result<Option<Version>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT v.id, v.version, v.added, v.rowid = (SELECT vrow FROM current WHERE id = ?1), v.json
+                 FROM versions v WHERE v.id = ?1 AND v.version <= ?2 ORDER BY v.version DESC LIMIT 1",
+            )?
+            .query_row([id, instant_key], version_row)
+            .optional()?)
+    }
+
+    fn resolve(&self, key: &str) -> Result<Option<String>> {
+        let key = key.trim();
+        if Identifier::parse(key).is_ok() {
+            let known: Option<String> =
+                self.conn.prepare_cached("SELECT id FROM versions WHERE id = ?1 LIMIT 1")?.query_row([key], |r| r.get(0)).optional()?;
+            return Ok(known);
+        }
+        let mut st = self.conn.prepare_cached(
+            "SELECT x.id, x.source, c.hidden FROM ext_ids x JOIN current c ON c.id = x.id WHERE x.ext_id = ?1",
+        )?;
+        let mut rows: Vec<(String, String, bool)> =
+            st.query_map([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        rows.sort();
+        rows.dedup_by(|a, b| a.0 == b.0);
+        // Prefer what is in force (not revoked or deprecated), then MITRE's own ids.
+        let rank = |r: &(String, String, bool)| (r.2, !r.1.starts_with("mitre-"));
+        let Some(best) = rows.iter().map(rank).min() else { return Ok(None) };
+        let winners: Vec<_> = rows.iter().filter(|r| rank(r) == best).collect();
+        if winners.len() == 1 {
+            return Ok(Some(winners[0].0.clone()));
+        }
+        Err(StoreError::Ambiguous {
+            key: key.to_string(),
+            candidates: winners.iter().map(|r| Candidate { id: r.0.clone(), source: r.1.clone() }).collect(),
+        })
+    }
+
+    fn history(&self, id: &str) -> Result<Vec<Version>> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT v.id, v.version, v.added, v.rowid = (SELECT vrow FROM current WHERE id = ?1), v.json
+             FROM versions v WHERE v.id = ?1 ORDER BY v.version",
+        )?;
+        let rows = st.query_map([id], version_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>> {
+        let limit = if q.limit == 0 { DEFAULT_LIMIT } else { q.limit } as i64;
+        let types = types_json(&q.types);
+        let hit = |r: &rusqlite::Row<'_>| {
+            Ok(Hit {
+                id: r.get(0)?,
+                object_type: r.get(1)?,
+                name: r.get(2)?,
+                external_id: r.get(3)?,
+                json: r.get(4)?,
+                score: r.get(5)?,
+            })
+        };
+        let hits = match fts_query(&q.text) {
+            Some(m) => {
+                let mut st = self.conn.prepare_cached(
+                    "SELECT c.id, c.type, c.name, c.ext_id, v.json, -bm25(fts, 10.0, 8.0, 10.0, 1.0) AS score
+                     FROM fts JOIN versions v ON v.rowid = fts.rowid JOIN current c ON c.id = v.id
+                     WHERE fts MATCH ?1 AND (?2 OR c.hidden = 0)
+                       AND (?3 = '[]' OR c.type IN (SELECT value FROM json_each(?3)))
+                     ORDER BY score DESC LIMIT ?4",
+                )?;
+                let rows = st.query_map(params![m, q.include_revoked, types, limit], hit)?;
+                rows.collect::<Result<Vec<_>, _>>()?
+            }
+            None if !q.text.trim().is_empty() => Vec::new(),
+            None => {
+                let mut st = self.conn.prepare_cached(
+                    "SELECT c.id, c.type, c.name, c.ext_id, v.json, 0.0
+                     FROM current c JOIN versions v ON v.rowid = c.vrow
+                     WHERE (?1 OR c.hidden = 0) AND (?2 = '[]' OR c.type IN (SELECT value FROM json_each(?2)))
+                     ORDER BY c.name IS NULL, c.name, c.id LIMIT ?3",
+                )?;
+                let rows = st.query_map(params![q.include_revoked, types, limit], hit)?;
+                rows.collect::<Result<Vec<_>, _>>()?
+            }
+        };
+        Ok(hits)
+    }
+
+    fn neighbors(&self, q: &NeighborQuery) -> Result<Graph> {
+        let max_nodes = if q.max_nodes == 0 { 10_000 } else { q.max_nodes };
+        let (root, _) = self.node(&q.id, 0)?;
+        if !root.known {
+            return Err(StoreError::BadQuery(format!("no object {} in the store", q.id)));
+        }
+        let mut seen: HashMap<String, usize> = HashMap::from([(q.id.clone(), 0)]);
+        let mut nodes = vec![root];
+        let mut edges = Vec::new();
+        let mut edge_keys: HashSet<(String, String, String, String)> = HashSet::new();
+        let mut frontier = vec![q.id.clone()];
+        let mut truncated = false;
+        for depth in 1..=q.depth {
+            let mut next = Vec::new();
+            for id in &frontier {
+                for (edge, via_hidden) in self.edges_of(id)? {
+                    if !q.rel.is_empty() && !q.rel.iter().any(|r| r == &edge.rel) {
+                        continue;
+                    }
+                    if via_hidden && !q.include_revoked {
+                        continue;
+                    }
+                    let other = if &edge.source == id { edge.target.clone() } else { edge.source.clone() };
+                    if !seen.contains_key(&other) {
+                        let (node, hidden) = self.node(&other, depth)?;
+                        if hidden && !q.include_revoked {
+                            continue;
+                        }
+                        if nodes.len() >= max_nodes {
+                            truncated = true;
+                            continue;
+                        }
+                        seen.insert(other.clone(), depth);
+                        nodes.push(node);
+                        next.push(other);
+                    }
+                    let key = (edge.via.clone(), edge.source.clone(), edge.target.clone(), edge.rel.clone());
+                    if edge_keys.insert(key) {
+                        edges.push(edge);
+                    }
+                }
+            }
+            frontier = next;
+            if frontier.is_empty() {
+                break;
+            }
+        }
+        Ok(Graph { root: q.id.clone(), nodes, edges, truncated })
+    }
+
+    fn stats(&self) -> Result<Stats> {
+        let mut by_type = BTreeMap::new();
+        let mut objects = 0;
+        let mut revoked_or_deprecated = 0;
+        {
+            let mut st = self.conn.prepare_cached("SELECT type, count(*), sum(hidden) FROM current GROUP BY type")?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let n: u64 = r.get(1)?;
+                objects += n;
+                revoked_or_deprecated += r.get::<_, u64>(2)?;
+                by_type.insert(r.get(0)?, n);
+            }
+        }
+        let count = |sql: &str| -> Result<u64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
+        Ok(Stats {
+            objects,
+            by_type,
+            versions: count("SELECT count(*) FROM versions")?,
+            revoked_or_deprecated,
+            edges: count("SELECT count(*) FROM edges")?,
+        })
+    }
+
+    fn export(&self, filter: &ExportFilter, sink: &mut dyn FnMut(&str) -> std::io::Result<()>) -> Result<u64> {
+        let types = types_json(&filter.types);
+        let sql = if filter.all_versions {
+            "SELECT v.json FROM versions v JOIN current c ON c.id = v.id
+             WHERE ?1 = '[]' OR c.type IN (SELECT value FROM json_each(?1)) ORDER BY c.vrow, v.version"
+        } else {
+            "SELECT v.json FROM current c JOIN versions v ON v.rowid = c.vrow
+             WHERE ?1 = '[]' OR c.type IN (SELECT value FROM json_each(?1)) ORDER BY c.vrow"
+        };
+        let mut st = self.conn.prepare(sql)?;
+        let mut rows = st.query([types])?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            let json: String = r.get(0)?;
+            sink(&json).map_err(|e| StoreError::BadQuery(format!("export stopped: {e}")))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
+    }
+
+    fn verify(&self) -> Result<Consistency> {
+        let mut problems = Vec::new();
+        let integrity: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if integrity != "ok" {
+            problems.push(format!("SQLite integrity check: {integrity}"));
+        }
+        let count = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
+        let checks = [
+            (
+                "current rows that do not point at their own version",
+                "SELECT count(*) FROM current c LEFT JOIN versions v ON v.rowid = c.vrow WHERE v.id IS NOT c.id OR v.version IS NOT c.version",
+            ),
+            (
+                "objects whose current version is not their newest",
+                "SELECT count(*) FROM (SELECT id, max(version) AS m FROM versions GROUP BY id) x
+                 LEFT JOIN current c ON c.id = x.id WHERE c.id IS NULL OR c.version != x.m",
+            ),
+            ("index rows for objects not in the store", "SELECT (SELECT count(*) FROM ext_ids WHERE id NOT IN (SELECT id FROM current)) + (SELECT count(*) FROM markings WHERE id NOT IN (SELECT id FROM current)) + (SELECT count(*) FROM edges WHERE via NOT IN (SELECT id FROM current))"),
+            ("text-index rows for versions that are not current", "SELECT count(*) FROM fts WHERE rowid NOT IN (SELECT vrow FROM current)"),
+        ];
+        for (what, sql) in checks {
+            let n = count(sql)?;
+            if n != 0 {
+                problems.push(format!("{n} {what}"));
+            }
+        }
+        // Recompute every current object's derived rows and compare the totals.
+        let (mut ext, mut marks, mut edges, mut texts) = (0i64, 0i64, 0i64, 0i64);
+        {
+            let mut st = self.conn.prepare("SELECT v.json FROM current c JOIN versions v ON v.rowid = c.vrow")?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let json: String = r.get(0)?;
+                let Ok(map) = serde_json::from_str(&json) else {
+                    problems.push("a stored version is not JSON".into());
+                    continue;
+                };
+                let rec = Record::from_object(&StixObject::new(map));
+                ext += rec.ext_ids.len() as i64;
+                marks += rec.markings.len() as i64;
+                edges += rec.edges.len() as i64;
+                texts += i64::from(
+                    rec.name.is_some() || !rec.aliases.is_empty() || !rec.ext_text.is_empty() || rec.description.is_some(),
+                );
+            }
+        }
+        for (what, expected, sql) in [
+            ("external ids", ext, "SELECT count(*) FROM ext_ids"),
+            ("markings", marks, "SELECT count(*) FROM markings"),
+            ("edges", edges, "SELECT count(*) FROM edges"),
+            ("text-index rows", texts, "SELECT count(*) FROM fts"),
+        ] {
+            let n = count(sql)?;
+            if n != expected {
+                problems.push(format!("{what}: {n} indexed, {expected} expected from the stored objects"));
+            }
+        }
+        Ok(Consistency { problems })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn fts_query_quotes_everything() {
+        assert_eq!(fts_query("spear phishing").unwrap(), "\"spear\" \"phishing\"");
+        assert_eq!(fts_query("a\"b OR NEAR(").unwrap(), "\"a\"\"b\" \"OR\" \"NEAR(\"");
+        assert_eq!(fts_query(" * - ( "), None);
+    }
+}
