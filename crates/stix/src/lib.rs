@@ -48,6 +48,9 @@ pub struct Checked {
     pub findings: Vec<Finding>,
     /// Whether the object came in as STIX 2.0 and was upgraded.
     pub upgraded_from_20: bool,
+    /// The object's compact source text, when it is still the object as stored
+    /// (not upgraded); saves serialising it again.
+    pub source_json: Option<String>,
 }
 
 impl Checked {
@@ -58,11 +61,27 @@ impl Checked {
 }
 
 /// Upgrades (if 2.0) and validates one parsed object.
-pub fn check(mut map: Map<String, Value>, bundle_spec_version: Option<&str>) -> Checked {
+pub fn check(map: Map<String, Value>, bundle_spec_version: Option<&str>) -> Checked {
+    check_with_source(map, bundle_spec_version, None)
+}
+
+/// [`check`], keeping the object's compact source text (see
+/// [`parse::RawObject::compact`]) for storage when the object is not changed.
+pub fn check_with_source(
+    mut map: Map<String, Value>,
+    bundle_spec_version: Option<&str>,
+    compact: Option<String>,
+) -> Checked {
     let upgraded_from_20 = upgrade::is_stix20(&map, bundle_spec_version);
     if upgraded_from_20 {
         upgrade::upgrade_to_21(&mut map);
     }
     let findings = validate_object(&map);
-    Checked { object: StixObject::new(map), findings, upgraded_from_20 }
+    let source_json = if upgraded_from_20 { None } else { compact };
+    Checked {
+        object: StixObject::new(map),
+        findings,
+        upgraded_from_20,
+        source_json,
+    }
 }

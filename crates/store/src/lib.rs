@@ -125,7 +125,10 @@ pub struct SearchQuery {
 impl SearchQuery {
     /// A search for `text` with the defaults.
     pub fn text(text: &str) -> SearchQuery {
-        SearchQuery { text: text.to_string(), ..SearchQuery::default() }
+        SearchQuery {
+            text: text.to_string(),
+            ..SearchQuery::default()
+        }
     }
 }
 
@@ -257,7 +260,11 @@ pub trait ReadStore {
     /// Counts.
     fn stats(&self) -> Result<Stats>;
     /// Streams objects (compact JSON) to `sink`; returns how many.
-    fn export(&self, filter: &ExportFilter, sink: &mut dyn FnMut(&str) -> std::io::Result<()>) -> Result<u64>;
+    fn export(
+        &self,
+        filter: &ExportFilter,
+        sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
+    ) -> Result<u64>;
     /// A value recorded in the store's metadata.
     fn meta(&self, key: &str) -> Result<Option<String>>;
     /// Checks that every derived index agrees with the stored versions.

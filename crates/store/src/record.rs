@@ -75,12 +75,38 @@ pub struct Record {
     pub json: String,
 }
 
+/// Relationship and sighting objects are not in the text index: their
+/// descriptions are citations of the two ends, which would bury the objects an
+/// analyst looks for; they are reached through the graph (`neighbors`).
+fn text_indexed(object_type: &str) -> bool {
+    !matches!(object_type, "relationship" | "sighting")
+}
+
+impl Record {
+    /// Whether the object has text for the full-text index.
+    pub fn has_text(&self) -> bool {
+        text_indexed(&self.object_type)
+            && (self.name.is_some()
+                || !self.aliases.is_empty()
+                || !self.ext_text.is_empty()
+                || self.description.is_some())
+    }
+}
+
 impl Record {
     /// Derives what to store from an object.
     pub fn from_object(obj: &StixObject) -> Record {
+        Record::with_json(obj, None)
+    }
+
+    /// Derives what to store from an object whose compact JSON text is already
+    /// known (it must be the same JSON as `obj`).
+    pub fn with_json(obj: &StixObject, json: Option<String>) -> Record {
         let id = obj.id().to_string();
-        let ext_ids: Vec<(String, String)> =
-            obj.external_ids().map(|(s, e)| (s.to_string(), e.to_string())).collect();
+        let ext_ids: Vec<(String, String)> = obj
+            .external_ids()
+            .map(|(s, e)| (s.to_string(), e.to_string()))
+            .collect();
         let primary_ext_id = ext_ids
             .iter()
             .find(|(s, _)| s.starts_with("mitre-"))
@@ -97,7 +123,12 @@ impl Record {
             })
             .collect();
         if let Some((s, rel, t)) = obj.relationship() {
-            edges.push(Edge { source: s.into(), target: t.into(), rel: rel.into(), kind: EdgeKind::Relationship });
+            edges.push(Edge {
+                source: s.into(),
+                target: t.into(),
+                rel: rel.into(),
+                kind: EdgeKind::Relationship,
+            });
         }
         let mut markings: Vec<String> = obj.marking_refs().map(str::to_string).collect();
         markings.sort();
@@ -108,13 +139,17 @@ impl Record {
             hidden: obj.revoked() || obj.deprecated(),
             name: obj.name().map(str::to_string),
             aliases: obj.aliases().collect::<Vec<_>>().join(" "),
-            ext_text: ext_ids.iter().map(|(_, e)| e.as_str()).collect::<Vec<_>>().join(" "),
+            ext_text: ext_ids
+                .iter()
+                .map(|(_, e)| e.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
             description: obj.description().map(str::to_string),
             ext_ids,
             primary_ext_id,
             markings,
             edges,
-            json: obj.to_json(),
+            json: json.unwrap_or_else(|| obj.to_json()),
             id,
         }
     }

@@ -1,1 +1,192 @@
-fn main() {}
+//! `vigil`: the command line of the Vigil threat-intelligence platform.
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+mod attack;
+mod commands;
+mod import;
+mod input;
+mod show;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Vigil: threat intelligence for defenders against espionage.
+///
+/// Keeps STIX 2.1 intelligence (MITRE ATT&CK included) as a versioned knowledge
+/// graph in a data directory, and answers questions about it from the command
+/// line and over HTTP.
+#[derive(Parser, Debug)]
+#[command(name = "vigil", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// The data directory holding the store.
+    #[arg(
+        long,
+        global = true,
+        env = "VIGIL_DATA",
+        default_value = "vigil-data",
+        value_name = "DIR"
+    )]
+    pub data: PathBuf,
+    /// Machine output: the STIX objects themselves, or one JSON summary object.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the JSON API (first start: create the store and load the bundled ATT&CK).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:7878", value_name = "ADDR")]
+        listen: String,
+        /// Do not load the bundled MITRE ATT&CK on first start.
+        #[arg(long)]
+        no_attack: bool,
+    },
+    /// Create the store and load the bundled MITRE ATT&CK Enterprise (v18.1).
+    Init {
+        /// Create an empty store, without ATT&CK.
+        #[arg(long)]
+        no_attack: bool,
+    },
+    /// Import STIX 2.0/2.1 from files, directories (*.json, *.jsonl, ...), or - for stdin.
+    ///
+    /// Inputs may be bundles of any size, single objects, arrays of objects or
+    /// JSON lines, optionally gzip- or zstd-compressed. Each input is one
+    /// transaction: an input with an invalid object is rejected whole unless
+    /// --lenient is given. Exit status 1 if anything was invalid or rejected.
+    Import {
+        /// Files, directories, or - (stdin).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Commit the valid objects of an input and report the invalid ones.
+        #[arg(long)]
+        lenient: bool,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Show an object by STIX id or external id (T1059, T1059.001, G0022, S0154, TA0001, M1036, CVE-...).
+    Get {
+        /// STIX id or external id.
+        key: String,
+        /// The version current at this instant (a STIX timestamp or a date, YYYY-MM-DD).
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<String>,
+    },
+    /// Full-text search over names, aliases, external ids and descriptions.
+    Search {
+        /// Words that must all match (empty: list objects by name).
+        text: String,
+        /// Only objects of this type (repeatable).
+        #[arg(long = "type", short = 't', value_name = "TYPE")]
+        types: Vec<String>,
+        /// At most this many results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Include revoked and deprecated objects.
+        #[arg(long)]
+        include_revoked: bool,
+    },
+    /// The knowledge graph around an object: relationships and references.
+    Neighbors {
+        /// STIX id or external id.
+        key: String,
+        /// Hops to walk.
+        #[arg(long, default_value_t = 1)]
+        depth: usize,
+        /// Follow only this relationship type or reference property (repeatable).
+        #[arg(long, value_name = "TYPE")]
+        rel: Vec<String>,
+        /// Include revoked and deprecated objects and relationships.
+        #[arg(long)]
+        include_revoked: bool,
+        /// Stop after this many nodes.
+        #[arg(long, default_value_t = 10_000)]
+        max_nodes: usize,
+    },
+    /// Every stored version of an object, oldest first.
+    History {
+        /// STIX id or external id.
+        key: String,
+    },
+    /// What the store holds.
+    Stats,
+    /// Write objects as a STIX 2.1 bundle (or JSON lines).
+    Export {
+        /// Only objects of this type (repeatable).
+        #[arg(long = "type", short = 't', value_name = "TYPE")]
+        types: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Stix)]
+        format: ExportFormat,
+        /// Every stored version, not just the current one.
+        #[arg(long)]
+        all_versions: bool,
+        /// Write to this file instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Validate STIX objects against the STIX 2.1 spec without importing them.
+    ///
+    /// Prints each invalid object's findings (with --json: one line per object,
+    /// `{"index","id","valid","errors","warnings"}`). Exit status 0 unless an
+    /// input cannot be read.
+    Validate {
+        /// Files, directories, or - (stdin).
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Also print SHOULD-level warnings (human output).
+        #[arg(long)]
+        warnings: bool,
+    },
+    /// Check that the store's indexes agree with its stored versions.
+    Verify,
+    /// Rebuild every index from the stored versions.
+    Reindex,
+}
+
+/// Export formats.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// A STIX 2.1 bundle.
+    Stix,
+    /// One object per line.
+    Jsonl,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let code = match commands::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            {
+                0
+            } else {
+                eprintln!("vigil: {e:#}");
+                2
+            }
+        }
+    };
+    std::process::exit(code);
+}

@@ -62,6 +62,9 @@ pub struct RawObject {
     pub bundle_spec_version: Option<String>,
     /// The object's properties, or why they could not be read.
     pub value: Result<Map<String, Value>, ObjectSyntaxError>,
+    /// The object's source text without insignificant white space (escapes,
+    /// number spellings and key order exactly as written); set when `value` is Ok.
+    pub compact: Option<String>,
 }
 
 /// Why one object could not be read as a JSON object.
@@ -122,11 +125,21 @@ pub fn parse_reader<R: Read>(
             Some(b'{') => flow = s.top_object(&mut sink)?,
             Some(b'[') => flow = s.array_of_objects(None, &mut sink)?,
             Some(c) => {
-                return Err(s.syntax(s.pos, format!("expected a STIX object, a bundle or an array of objects, found {}", show(c))))
+                return Err(s.syntax(
+                    s.pos,
+                    format!(
+                        "expected a STIX object, a bundle or an array of objects, found {}",
+                        show(c)
+                    ),
+                ))
             }
         }
     }
-    Ok(Summary { objects: s.index, bytes: s.base + s.end as u64, stopped: flow.is_break() })
+    Ok(Summary {
+        objects: s.index,
+        bytes: s.base + s.end as u64,
+        stopped: flow.is_break(),
+    })
 }
 
 fn show(c: u8) -> String {
@@ -177,7 +190,13 @@ impl<R: Read> Scanner<R> {
         }
         if self.end == self.buf.len() {
             if self.buf.len() >= MAX_OBJECT_BYTES {
-                return Err(self.syntax(self.pos, format!("a single value is larger than {} MiB", MAX_OBJECT_BYTES >> 20)));
+                return Err(self.syntax(
+                    self.pos,
+                    format!(
+                        "a single value is larger than {} MiB",
+                        MAX_OBJECT_BYTES >> 20
+                    ),
+                ));
             }
             let grow = self.buf.len().min(MAX_OBJECT_BYTES - self.buf.len());
             self.buf.resize(self.buf.len() + grow, 0);
@@ -233,17 +252,26 @@ impl<R: Read> Scanner<R> {
     fn position(&mut self, at: usize) -> Position {
         let abs = self.base + at as u64;
         self.count_lines_to(abs);
-        Position { line: self.line, column: abs - self.line_start + 1 }
+        Position {
+            line: self.line,
+            column: abs - self.line_start + 1,
+        }
     }
 
     fn syntax(&mut self, at: usize, message: String) -> ParseError {
-        ParseError::Syntax { position: self.position(at), message }
+        ParseError::Syntax {
+            position: self.position(at),
+            message,
+        }
     }
 
     fn eof_error(&mut self, what: &str, opened: usize) -> ParseError {
         let opened_at = self.position(opened);
         let at = self.end;
-        self.syntax(at, format!("unexpected end of input inside {what} that begins at {opened_at}"))
+        self.syntax(
+            at,
+            format!("unexpected end of input inside {what} that begins at {opened_at}"),
+        )
     }
 
     /// Skips white space; the next byte, unconsumed, or None at end of input.
@@ -301,7 +329,11 @@ impl<R: Read> Scanner<R> {
                 let mut j = start;
                 loop {
                     if j == self.end && !self.fill()? {
-                        let what = if self.buf[start] == b'{' { "an object" } else { "an array" };
+                        let what = if self.buf[start] == b'{' {
+                            "an object"
+                        } else {
+                            "an array"
+                        };
                         return Err(self.eof_error(what, start));
                     }
                     match self.buf[j] {
@@ -345,7 +377,8 @@ impl<R: Read> Scanner<R> {
         sink: &mut impl FnMut(Item) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         let position = self.position(start);
-        let value = match strict::from_slice(&self.buf[start..end]) {
+        let src = &self.buf[start..end];
+        let value = match strict::from_slice(src) {
             Ok(Value::Object(m)) => Ok(m),
             Ok(other) => Err(ObjectSyntaxError {
                 position,
@@ -354,18 +387,34 @@ impl<R: Read> Scanner<R> {
             Err(e) => {
                 let (l, c) = (e.line() as u64, e.column() as u64);
                 let at = if l <= 1 {
-                    Position { line: position.line, column: position.column + c.saturating_sub(1) }
+                    Position {
+                        line: position.line,
+                        column: position.column + c.saturating_sub(1),
+                    }
                 } else {
-                    Position { line: position.line + l - 1, column: c }
+                    Position {
+                        line: position.line + l - 1,
+                        column: c,
+                    }
                 };
                 let mut message = e.to_string();
                 if let Some(cut) = message.rfind(" at line ") {
                     message.truncate(cut);
                 }
-                Err(ObjectSyntaxError { position: at, message })
+                Err(ObjectSyntaxError {
+                    position: at,
+                    message,
+                })
             }
         };
-        let raw = RawObject { index: self.index, position, bundle_spec_version: bundle_spec_version.map(str::to_owned), value };
+        let compact = value.as_ref().ok().and_then(|_| minify(src));
+        let raw = RawObject {
+            index: self.index,
+            position,
+            bundle_spec_version: bundle_spec_version.map(str::to_owned),
+            value,
+            compact,
+        };
         self.index += 1;
         sink(Item::Object(raw))
     }
@@ -400,13 +449,24 @@ impl<R: Read> Scanner<R> {
                     self.release();
                     return Ok(ControlFlow::Continue(()));
                 }
-                c => return Err(self.syntax(self.pos, format!("expected ',' or ']' after an array element, found {}", show(c)))),
+                c => {
+                    return Err(self.syntax(
+                        self.pos,
+                        format!(
+                            "expected ',' or ']' after an array element, found {}",
+                            show(c)
+                        ),
+                    ))
+                }
             }
         }
     }
 
     /// A top-level object whose `{` is at `pos`: a bundle (streamed) or one object.
-    fn top_object(&mut self, sink: &mut impl FnMut(Item) -> ControlFlow<()>) -> Result<ControlFlow<()>, ParseError> {
+    fn top_object(
+        &mut self,
+        sink: &mut impl FnMut(Item) -> ControlFlow<()>,
+    ) -> Result<ControlFlow<()>, ParseError> {
         let open = self.pos;
         self.pos += 1;
         let mut header = BundleHeader::default();
@@ -419,7 +479,12 @@ impl<R: Read> Scanner<R> {
                     break;
                 }
                 b'"' => {}
-                c => return Err(self.syntax(self.pos, format!("expected a property name in quotes, found {}", show(c)))),
+                c => {
+                    return Err(self.syntax(
+                        self.pos,
+                        format!("expected a property name in quotes, found {}", show(c)),
+                    ))
+                }
             }
             let key_start = self.pos;
             let key_end = self.string_end(key_start)?;
@@ -429,7 +494,13 @@ impl<R: Read> Scanner<R> {
             };
             self.pos = key_end;
             if self.expect_more("an object", open)? != b':' {
-                return Err(self.syntax(self.pos, format!("expected ':' after property name \"{}\"", key.escape_debug())));
+                return Err(self.syntax(
+                    self.pos,
+                    format!(
+                        "expected ':' after property name \"{}\"",
+                        key.escape_debug()
+                    ),
+                ));
             }
             self.pos += 1;
             let c = self.expect_more("an object", open)?;
@@ -468,12 +539,22 @@ impl<R: Read> Scanner<R> {
                     self.pos += 1;
                     break;
                 }
-                c => return Err(self.syntax(self.pos, format!("expected ',' or '}}' after a property value, found {}", show(c)))),
+                c => {
+                    return Err(self.syntax(
+                        self.pos,
+                        format!(
+                            "expected ',' or '}}' after a property value, found {}",
+                            show(c)
+                        ),
+                    ))
+                }
             }
         }
         if streamed {
             if object_type.as_deref() != Some("bundle") {
-                let what = object_type.map_or("no type".to_string(), |t| format!("type \"{}\"", t.escape_debug()));
+                let what = object_type.map_or("no type".to_string(), |t| {
+                    format!("type \"{}\"", t.escape_debug())
+                });
                 return Err(self.syntax(open, format!("a top-level object with an 'objects' array must be a bundle, but it has {what}")));
             }
             self.release();
@@ -490,6 +571,44 @@ impl<R: Read> Scanner<R> {
         self.release();
         Ok(flow)
     }
+}
+
+/// `src` (valid JSON) without white space outside strings. None if the result
+/// is not UTF-8, which cannot happen for input serde_json accepted.
+fn minify(src: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(src.len());
+    let mut i = 0;
+    while i < src.len() {
+        match src[i] {
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'"' => {
+                // Copy the whole string, escapes included.
+                let mut j = i + 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &src[j..]) {
+                        Some(k) if src[j + k] == b'"' => {
+                            j += k + 1;
+                            break;
+                        }
+                        Some(k) => j += k + 2,
+                        None => return None,
+                    }
+                }
+                let j = j.min(src.len());
+                out.extend_from_slice(&src[i..j]);
+                i = j;
+            }
+            _ => {
+                let run = src[i..]
+                    .iter()
+                    .position(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'"'))
+                    .unwrap_or(src.len() - i);
+                out.extend_from_slice(&src[i..i + run]);
+                i += run;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 fn kind_of(v: &Value) -> &'static str {

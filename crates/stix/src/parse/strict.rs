@@ -47,7 +47,9 @@ impl<'de> Visitor<'de> for StrictValue {
         Ok(Value::Number(v.into()))
     }
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Number::from_f64(v).map(Value::Number).ok_or_else(|| E::custom("number is not finite"))
+        Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("number is not finite"))
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_owned()))
@@ -85,7 +87,10 @@ impl<'de> Visitor<'de> for StrictValue {
         m.insert(first, v);
         while let Some(k) = map.next_key::<String>()? {
             if m.contains_key(&k) {
-                return Err(de::Error::custom(format_args!("duplicate key \"{}\"", k.escape_debug())));
+                return Err(de::Error::custom(format_args!(
+                    "duplicate key \"{}\"",
+                    k.escape_debug()
+                )));
             }
             let v = map.next_value_seed(StrictValue)?;
             m.insert(k, v);
@@ -107,8 +112,12 @@ mod tests {
 
     #[test]
     fn numbers_keep_their_text() {
-        let v = from_slice(br#"{"a": 1.0, "b": 123456789012345678901234567890, "c": -0.5e-3}"#).unwrap();
-        assert_eq!(serde_json::to_string(&v).unwrap(), r#"{"a":1.0,"b":123456789012345678901234567890,"c":-0.5e-3}"#);
+        let v = from_slice(br#"{"a": 1.0, "b": 123456789012345678901234567890, "c": -0.5e-3}"#)
+            .unwrap();
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"a":1.0,"b":123456789012345678901234567890,"c":-0.5e-3}"#
+        );
     }
 
     #[test]

@@ -1,6 +1,12 @@
 use super::*;
 
-fn collect(input: &[u8]) -> (Result<Summary, ParseError>, Vec<RawObject>, Vec<BundleHeader>) {
+fn collect(
+    input: &[u8],
+) -> (
+    Result<Summary, ParseError>,
+    Vec<RawObject>,
+    Vec<BundleHeader>,
+) {
     let mut objs = vec![];
     let mut bundles = vec![];
     let r = parse_reader(input, |item| {
@@ -43,12 +49,38 @@ fn streams_bundle_objects_with_positions() {
     let s = r.unwrap();
     assert_eq!(s.objects, 2);
     assert_eq!(bundles.len(), 1);
-    assert_eq!(bundles[0].id.as_deref(), Some("bundle--44af6c39-c09b-49c5-9de2-394224b04982"));
+    assert_eq!(
+        bundles[0].id.as_deref(),
+        Some("bundle--44af6c39-c09b-49c5-9de2-394224b04982")
+    );
     assert_eq!(objs[0].position, Position { line: 5, column: 5 });
     assert_eq!(objs[1].position, Position { line: 6, column: 5 });
     let m = objs[0].value.as_ref().unwrap();
     assert_eq!(m["name"], "A \"quoted\" {brace} [x]");
     assert_eq!(objs[1].value.as_ref().unwrap()["nested"]["a"][2]["b"], "]}");
+}
+
+#[test]
+fn compact_text_keeps_strings_and_drops_layout() {
+    let (_, objs, _) = collect(BUNDLE.as_bytes());
+    assert_eq!(
+        objs[1].compact.as_deref(),
+        Some(r#"{"type":"malware","id":"malware--2","nested":{"a":[1,2,{"b":"]}"}]}}"#)
+    );
+    let (_, objs, _) =
+        collect("{\"type\": \"x-a\", \"s\": \"a \\\" b\\u00e9 \\\\\", \"n\": 1.50}".as_bytes());
+    assert_eq!(
+        objs[0].compact.as_deref(),
+        Some("{\"type\":\"x-a\",\"s\":\"a \\\" b\\u00e9 \\\\\",\"n\":1.50}")
+    );
+    for o in &objs {
+        let reparsed: serde_json::Value =
+            serde_json::from_str(o.compact.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            &reparsed,
+            &serde_json::Value::Object(o.value.clone().unwrap())
+        );
+    }
 }
 
 #[test]
@@ -82,7 +114,15 @@ fn single_object_array_and_json_lines() {
 
     let (r, objs, _) = collect(b"{\"type\":\"x-a\"}\n{\"type\":\"bundle\",\"objects\":[{\"type\":\"x-b\"}]}\n{\"type\":\"x-c\"}\n");
     r.unwrap();
-    let types: Vec<_> = objs.iter().map(|o| o.value.as_ref().unwrap()["type"].as_str().unwrap().to_string()).collect();
+    let types: Vec<_> = objs
+        .iter()
+        .map(|o| {
+            o.value.as_ref().unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
     assert_eq!(types, ["x-a", "x-b", "x-c"]);
     assert_eq!(objs[2].position.line, 3);
 }
@@ -128,7 +168,12 @@ fn bad_object_inside_bundle_is_reported_and_parsing_goes_on() {
     assert_eq!(e0.position.line, 2);
     let e1 = objs[1].value.as_ref().unwrap_err();
     assert_eq!(e1.position.line, 3);
-    assert!(objs[2].value.as_ref().unwrap_err().message.contains("found a string"));
+    assert!(objs[2]
+        .value
+        .as_ref()
+        .unwrap_err()
+        .message
+        .contains("found a string"));
     assert!(objs[3].value.is_ok());
 }
 
@@ -140,7 +185,12 @@ fn deep_nesting_is_an_object_error_not_a_crash() {
     s.push_str("},{\"type\":\"x-ok\"}]}");
     let (r, objs, _) = collect(s.as_bytes());
     r.unwrap();
-    assert!(objs[0].value.as_ref().unwrap_err().message.contains("recursion limit"));
+    assert!(objs[0]
+        .value
+        .as_ref()
+        .unwrap_err()
+        .message
+        .contains("recursion limit"));
     assert!(objs[1].value.is_ok());
 }
 
@@ -150,7 +200,10 @@ fn huge_string_is_read() {
     let s = format!("{{\"type\":\"bundle\",\"objects\":[{{\"type\":\"x-big\",\"v\":\"{big}\"}}]}}");
     let (r, objs, _) = collect(s.as_bytes());
     r.unwrap();
-    assert_eq!(objs[0].value.as_ref().unwrap()["v"].as_str().unwrap().len(), 50 << 20);
+    assert_eq!(
+        objs[0].value.as_ref().unwrap()["v"].as_str().unwrap().len(),
+        50 << 20
+    );
 }
 
 #[test]
@@ -207,7 +260,14 @@ mod props {
             let text = if pretty { serde_json::to_string_pretty(&bundle).unwrap() } else { bundle.to_string() };
             let mut got = vec![];
             parse_reader(Trickle(text.as_bytes()), |i| { if let Item::Object(o) = i { got.push(serde_json::Value::Object(o.value.unwrap())); } ControlFlow::Continue(()) }).unwrap();
-            prop_assert_eq!(got, objects);
+            prop_assert_eq!(&got, &objects);
+            // The compact text is the same JSON as the parsed value.
+            let mut compacts = vec![];
+            parse_reader(text.as_bytes(), |i| { if let Item::Object(o) = i { compacts.push(o.compact.unwrap()); } ControlFlow::Continue(()) }).unwrap();
+            for (c, o) in compacts.iter().zip(&objects) {
+                prop_assert_eq!(&serde_json::from_str::<serde_json::Value>(c).unwrap(), o);
+                prop_assert!(!c.contains('\n') || o.to_string().contains('\n'));
+            }
         }
 
         /// Arbitrary bytes never panic the parser.

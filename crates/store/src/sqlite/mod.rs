@@ -3,9 +3,11 @@
 //! `versions` is the truth: every version of every object, keyed by
 //! `(id, version)`. Everything else is derived from it and rebuilt by
 //! [`WriteStore::reindex`](crate::WriteStore::reindex): `current` (the newest
-//! version per id), `ext_ids`, `markings`, `edges` (graph adjacency, both
+//! version per id), `ext_ids`, `marking_sets` (each distinct set of marking
+//! references once; `current.marking_set` points at it, so access decisions can
+//! be made per set rather than per object), `edges` (graph adjacency, both
 //! directions by index) and `fts` (FTS5 over names, aliases, external ids and
-//! descriptions, one row per current version). An import is one SQLite
+//! descriptions of all but relationship objects, one row per current version). An import is one SQLite
 //! transaction, so a crash leaves either all of it or none of it.
 //!
 //! Writers take an exclusive lock on `DIR/lock` first, so two writing processes
@@ -43,17 +45,19 @@ CREATE TABLE IF NOT EXISTS current (
     version TEXT NOT NULL,
     hidden  INTEGER NOT NULL,
     name    TEXT,
-    ext_id  TEXT
+    ext_id  TEXT,
+    marking_set INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS current_type ON current (type);
+CREATE INDEX IF NOT EXISTS current_marking_set ON current (marking_set);
 CREATE TABLE IF NOT EXISTS ext_ids (ext_id TEXT NOT NULL COLLATE NOCASE, source TEXT NOT NULL, id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS ext_ids_ext ON ext_ids (ext_id);
 CREATE INDEX IF NOT EXISTS ext_ids_id ON ext_ids (id);
-CREATE TABLE IF NOT EXISTS markings (id TEXT NOT NULL, marking TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS markings_id ON markings (id);
-CREATE INDEX IF NOT EXISTS markings_marking ON markings (marking);
-CREATE TABLE IF NOT EXISTS edges (source TEXT NOT NULL, target TEXT NOT NULL, rel TEXT NOT NULL, via TEXT NOT NULL, kind INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS edges_source ON edges (source);
+CREATE TABLE IF NOT EXISTS marking_sets (set_id INTEGER PRIMARY KEY, markings TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS edges (
+    source TEXT NOT NULL, target TEXT NOT NULL, rel TEXT NOT NULL, via TEXT NOT NULL, kind INTEGER NOT NULL,
+    PRIMARY KEY (source, target, rel, via)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_target ON edges (target);
 CREATE INDEX IF NOT EXISTS edges_via ON edges (via);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (
@@ -72,14 +76,18 @@ pub struct SqliteStore {
 }
 
 fn dir_error(dir: &Path, message: impl std::fmt::Display) -> StoreError {
-    StoreError::Directory { dir: dir.to_path_buf(), message: message.to_string() }
+    StoreError::Directory {
+        dir: dir.to_path_buf(),
+        message: message.to_string(),
+    }
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the store in `dir` for writing. Fails with
     /// [`StoreError::Locked`] while another process writes to it.
     pub fn open_write(dir: &Path) -> Result<SqliteStore> {
-        std::fs::create_dir_all(dir).map_err(|e| dir_error(dir, format!("cannot create it: {e}")))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| dir_error(dir, format!("cannot create it: {e}")))?;
         let lock_path = dir.join(LOCK_FILE);
         let mut lock = std::fs::OpenOptions::new()
             .read(true)
@@ -94,19 +102,38 @@ impl SqliteStore {
                 let mut holder = String::new();
                 let _ = lock.read_to_string(&mut holder);
                 let holder = holder.trim();
-                let holder = if holder.is_empty() { String::new() } else { format!(" ({holder})") };
-                return Err(StoreError::Locked { dir: dir.to_path_buf(), holder });
+                let holder = if holder.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({holder})")
+                };
+                return Err(StoreError::Locked {
+                    dir: dir.to_path_buf(),
+                    holder,
+                });
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(dir_error(dir, format!("cannot lock it: {e}"))),
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(dir_error(dir, format!("cannot lock it: {e}")))
+            }
         }
         let _ = lock.set_len(0);
         let _ = write!(lock, "pid {}", std::process::id());
         let _ = lock.flush();
         let path = dir.join(DB_FILE);
-        let conn = Connection::open(&path).map_err(|e| dir_error(dir, format!("cannot open {}: {e}", path.display())))?;
-        let store = SqliteStore { conn, dir: dir.to_path_buf(), _lock: Some(lock) };
-        store.configure().map_err(|e| dir_error(dir, format!("cannot write {}: {e}", path.display())))?;
-        store.conn.execute_batch(SCHEMA).map_err(|e| dir_error(dir, format!("cannot write {}: {e}", path.display())))?;
+        let conn = Connection::open(&path)
+            .map_err(|e| dir_error(dir, format!("cannot open {}: {e}", path.display())))?;
+        let store = SqliteStore {
+            conn,
+            dir: dir.to_path_buf(),
+            _lock: Some(lock),
+        };
+        store
+            .configure()
+            .map_err(|e| dir_error(dir, format!("cannot write {}: {e}", path.display())))?;
+        store
+            .conn
+            .execute_batch(SCHEMA)
+            .map_err(|e| dir_error(dir, format!("cannot write {}: {e}", path.display())))?;
         store.check_schema_version(true)?;
         Ok(store)
     }
@@ -119,12 +146,20 @@ impl SqliteStore {
         }
         // Read-write flags so SQLite may create the WAL index files if they are
         // missing; `query_only` below forbids every write.
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(&path, flags)
             .or_else(|_| Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY))
             .map_err(|e| dir_error(dir, format!("cannot open {}: {e}", path.display())))?;
-        let store = SqliteStore { conn, dir: dir.to_path_buf(), _lock: None };
-        store.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let store = SqliteStore {
+            conn,
+            dir: dir.to_path_buf(),
+            _lock: None,
+        };
+        store
+            .conn
+            .busy_timeout(std::time::Duration::from_secs(10))?;
         store.conn.pragma_update(None, "query_only", true)?;
         store.conn.set_prepared_statement_cache_capacity(64);
         store.check_schema_version(false)?;
@@ -143,6 +178,7 @@ impl SqliteStore {
 
     fn configure(&self) -> rusqlite::Result<()> {
         self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        self.conn.pragma_update(None, "page_size", 16384)?;
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "cache_size", -65536)?;
@@ -154,20 +190,38 @@ impl SqliteStore {
     fn check_schema_version(&self, writing: bool) -> Result<()> {
         let v: Option<String> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
             .map(Some)
-            .or_else(|e| if matches!(e, rusqlite::Error::QueryReturnedNoRows) { Ok(None) } else { Err(e) })
+            .or_else(|e| {
+                if matches!(e, rusqlite::Error::QueryReturnedNoRows) {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            })
             .map_err(|e| dir_error(&self.dir, format!("{DB_FILE} is not a Vigil store: {e}")))?;
         match v.as_deref() {
             Some(SCHEMA_VERSION) => Ok(()),
             None if writing => {
-                self.conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?1)", [SCHEMA_VERSION])?;
+                self.conn.execute(
+                    "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
+                    [SCHEMA_VERSION],
+                )?;
                 Ok(())
             }
-            None => Err(dir_error(&self.dir, format!("{DB_FILE} has no schema version; it is not a Vigil store"))),
+            None => Err(dir_error(
+                &self.dir,
+                format!("{DB_FILE} has no schema version; it is not a Vigil store"),
+            )),
             Some(other) => Err(dir_error(
                 &self.dir,
-                format!("{DB_FILE} has schema version {other}, this Vigil understands {SCHEMA_VERSION}"),
+                format!(
+                    "{DB_FILE} has schema version {other}, this Vigil understands {SCHEMA_VERSION}"
+                ),
             )),
         }
     }

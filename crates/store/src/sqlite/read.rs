@@ -2,8 +2,8 @@
 
 use super::SqliteStore;
 use crate::{
-    Candidate, Consistency, EdgeKind, ExportFilter, Graph, GraphEdge, Hit, NeighborQuery, Node, ReadStore, Record,
-    Result, SearchQuery, Stats, StoreError, Version,
+    Candidate, Consistency, EdgeKind, ExportFilter, Graph, GraphEdge, Hit, NeighborQuery, Node,
+    ReadStore, Record, Result, SearchQuery, Stats, StoreError, Version,
 };
 use rusqlite::{params, OptionalExtension};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -27,7 +27,13 @@ fn types_json(types: &[String]) -> String {
 }
 
 fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Version> {
-    Ok(Version { id: r.get(0)?, version: r.get(1)?, added: r.get(2)?, current: r.get(3)?, json: r.get(4)? })
+    Ok(Version {
+        id: r.get(0)?,
+        version: r.get(1)?,
+        added: r.get(2)?,
+        current: r.get(3)?,
+        json: r.get(4)?,
+    })
 }
 
 impl SqliteStore {
@@ -38,12 +44,30 @@ impl SqliteStore {
             .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .optional()?;
         Ok(match row {
-            Some((object_type, name, external_id, hidden)) => {
-                (Node { id: id.to_string(), object_type, name, external_id, depth, known: true }, hidden)
-            }
+            Some((object_type, name, external_id, hidden)) => (
+                Node {
+                    id: id.to_string(),
+                    object_type,
+                    name,
+                    external_id,
+                    depth,
+                    known: true,
+                },
+                hidden,
+            ),
             None => {
                 let object_type = id.split_once("--").map_or("", |(t, _)| t).to_string();
-                (Node { id: id.to_string(), object_type, name: None, external_id: None, depth, known: false }, false)
+                (
+                    Node {
+                        id: id.to_string(),
+                        object_type,
+                        name: None,
+                        external_id: None,
+                        depth,
+                        known: false,
+                    },
+                    false,
+                )
             }
         })
     }
@@ -102,27 +126,39 @@ impl ReadStore for SqliteStore {
     fn resolve(&self, key: &str) -> Result<Option<String>> {
         let key = key.trim();
         if Identifier::parse(key).is_ok() {
-            let known: Option<String> =
-                self.conn.prepare_cached("SELECT id FROM versions WHERE id = ?1 LIMIT 1")?.query_row([key], |r| r.get(0)).optional()?;
+            let known: Option<String> = self
+                .conn
+                .prepare_cached("SELECT id FROM versions WHERE id = ?1 LIMIT 1")?
+                .query_row([key], |r| r.get(0))
+                .optional()?;
             return Ok(known);
         }
         let mut st = self.conn.prepare_cached(
             "SELECT x.id, x.source, c.hidden FROM ext_ids x JOIN current c ON c.id = x.id WHERE x.ext_id = ?1",
         )?;
-        let mut rows: Vec<(String, String, bool)> =
-            st.query_map([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        let mut rows: Vec<(String, String, bool)> = st
+            .query_map([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<_, _>>()?;
         rows.sort();
         rows.dedup_by(|a, b| a.0 == b.0);
         // Prefer what is in force (not revoked or deprecated), then MITRE's own ids.
         let rank = |r: &(String, String, bool)| (r.2, !r.1.starts_with("mitre-"));
-        let Some(best) = rows.iter().map(rank).min() else { return Ok(None) };
+        let Some(best) = rows.iter().map(rank).min() else {
+            return Ok(None);
+        };
         let winners: Vec<_> = rows.iter().filter(|r| rank(r) == best).collect();
         if winners.len() == 1 {
             return Ok(Some(winners[0].0.clone()));
         }
         Err(StoreError::Ambiguous {
             key: key.to_string(),
-            candidates: winners.iter().map(|r| Candidate { id: r.0.clone(), source: r.1.clone() }).collect(),
+            candidates: winners
+                .iter()
+                .map(|r| Candidate {
+                    id: r.0.clone(),
+                    source: r.1.clone(),
+                })
+                .collect(),
         })
     }
 
@@ -176,10 +212,17 @@ impl ReadStore for SqliteStore {
     }
 
     fn neighbors(&self, q: &NeighborQuery) -> Result<Graph> {
-        let max_nodes = if q.max_nodes == 0 { 10_000 } else { q.max_nodes };
+        let max_nodes = if q.max_nodes == 0 {
+            10_000
+        } else {
+            q.max_nodes
+        };
         let (root, _) = self.node(&q.id, 0)?;
         if !root.known {
-            return Err(StoreError::BadQuery(format!("no object {} in the store", q.id)));
+            return Err(StoreError::BadQuery(format!(
+                "no object {} in the store",
+                q.id
+            )));
         }
         let mut seen: HashMap<String, usize> = HashMap::from([(q.id.clone(), 0)]);
         let mut nodes = vec![root];
@@ -197,7 +240,11 @@ impl ReadStore for SqliteStore {
                     if via_hidden && !q.include_revoked {
                         continue;
                     }
-                    let other = if &edge.source == id { edge.target.clone() } else { edge.source.clone() };
+                    let other = if &edge.source == id {
+                        edge.target.clone()
+                    } else {
+                        edge.source.clone()
+                    };
                     if !seen.contains_key(&other) {
                         let (node, hidden) = self.node(&other, depth)?;
                         if hidden && !q.include_revoked {
@@ -211,7 +258,12 @@ impl ReadStore for SqliteStore {
                         nodes.push(node);
                         next.push(other);
                     }
-                    let key = (edge.via.clone(), edge.source.clone(), edge.target.clone(), edge.rel.clone());
+                    let key = (
+                        edge.via.clone(),
+                        edge.source.clone(),
+                        edge.target.clone(),
+                        edge.rel.clone(),
+                    );
                     if edge_keys.insert(key) {
                         edges.push(edge);
                     }
@@ -222,7 +274,12 @@ impl ReadStore for SqliteStore {
                 break;
             }
         }
-        Ok(Graph { root: q.id.clone(), nodes, edges, truncated })
+        Ok(Graph {
+            root: q.id.clone(),
+            nodes,
+            edges,
+            truncated,
+        })
     }
 
     fn stats(&self) -> Result<Stats> {
@@ -230,7 +287,9 @@ impl ReadStore for SqliteStore {
         let mut objects = 0;
         let mut revoked_or_deprecated = 0;
         {
-            let mut st = self.conn.prepare_cached("SELECT type, count(*), sum(hidden) FROM current GROUP BY type")?;
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT type, count(*), sum(hidden) FROM current GROUP BY type")?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
                 let n: u64 = r.get(1)?;
@@ -249,7 +308,11 @@ impl ReadStore for SqliteStore {
         })
     }
 
-    fn export(&self, filter: &ExportFilter, sink: &mut dyn FnMut(&str) -> std::io::Result<()>) -> Result<u64> {
+    fn export(
+        &self,
+        filter: &ExportFilter,
+        sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
+    ) -> Result<u64> {
         let types = types_json(&filter.types);
         let sql = if filter.all_versions {
             "SELECT v.json FROM versions v JOIN current c ON c.id = v.id
@@ -270,12 +333,18 @@ impl ReadStore for SqliteStore {
     }
 
     fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
     }
 
     fn verify(&self) -> Result<Consistency> {
         let mut problems = Vec::new();
-        let integrity: String = self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let integrity: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if integrity != "ok" {
             problems.push(format!("SQLite integrity check: {integrity}"));
         }
@@ -290,7 +359,11 @@ impl ReadStore for SqliteStore {
                 "SELECT count(*) FROM (SELECT id, max(version) AS m FROM versions GROUP BY id) x
                  LEFT JOIN current c ON c.id = x.id WHERE c.id IS NULL OR c.version != x.m",
             ),
-            ("index rows for objects not in the store", "SELECT (SELECT count(*) FROM ext_ids WHERE id NOT IN (SELECT id FROM current)) + (SELECT count(*) FROM markings WHERE id NOT IN (SELECT id FROM current)) + (SELECT count(*) FROM edges WHERE via NOT IN (SELECT id FROM current))"),
+            (
+                "index rows for objects not in the store",
+                "SELECT (SELECT count(*) FROM ext_ids WHERE id NOT IN (SELECT id FROM current))
+                      + (SELECT count(*) FROM edges WHERE via NOT IN (SELECT id FROM current))",
+            ),
             ("text-index rows for versions that are not current", "SELECT count(*) FROM fts WHERE rowid NOT IN (SELECT vrow FROM current)"),
         ];
         for (what, sql) in checks {
@@ -300,9 +373,13 @@ impl ReadStore for SqliteStore {
             }
         }
         // Recompute every current object's derived rows and compare the totals.
-        let (mut ext, mut marks, mut edges, mut texts) = (0i64, 0i64, 0i64, 0i64);
+        let (mut ext, mut edges, mut texts) = (0i64, 0i64, 0i64);
+        let mut wrong_marks = 0;
         {
-            let mut st = self.conn.prepare("SELECT v.json FROM current c JOIN versions v ON v.rowid = c.vrow")?;
+            let mut st = self.conn.prepare(
+                "SELECT v.json, coalesce(m.markings, '[]') FROM current c JOIN versions v ON v.rowid = c.vrow
+                 LEFT JOIN marking_sets m ON m.set_id = c.marking_set",
+            )?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
                 let json: String = r.get(0)?;
@@ -311,23 +388,37 @@ impl ReadStore for SqliteStore {
                     continue;
                 };
                 let rec = Record::from_object(&StixObject::new(map));
+                let set: String = r.get(1)?;
+                if serde_json::from_str::<Vec<String>>(&set).ok().as_ref() != Some(&rec.markings) {
+                    wrong_marks += 1;
+                }
                 ext += rec.ext_ids.len() as i64;
-                marks += rec.markings.len() as i64;
-                edges += rec.edges.len() as i64;
-                texts += i64::from(
-                    rec.name.is_some() || !rec.aliases.is_empty() || !rec.ext_text.is_empty() || rec.description.is_some(),
-                );
+                let mut distinct: Vec<_> = rec
+                    .edges
+                    .iter()
+                    .map(|e| (&e.source, &e.target, &e.rel))
+                    .collect();
+                distinct.sort();
+                distinct.dedup();
+                edges += distinct.len() as i64;
+                texts += i64::from(rec.has_text());
             }
+        }
+        if wrong_marks > 0 {
+            problems.push(format!(
+                "{wrong_marks} objects whose marking set does not match their markings"
+            ));
         }
         for (what, expected, sql) in [
             ("external ids", ext, "SELECT count(*) FROM ext_ids"),
-            ("markings", marks, "SELECT count(*) FROM markings"),
             ("edges", edges, "SELECT count(*) FROM edges"),
             ("text-index rows", texts, "SELECT count(*) FROM fts"),
         ] {
             let n = count(sql)?;
             if n != expected {
-                problems.push(format!("{what}: {n} indexed, {expected} expected from the stored objects"));
+                problems.push(format!(
+                    "{what}: {n} indexed, {expected} expected from the stored objects"
+                ));
             }
         }
         Ok(Consistency { problems })
@@ -340,8 +431,14 @@ mod tests {
 
     #[test]
     fn fts_query_quotes_everything() {
-        assert_eq!(fts_query("spear phishing").unwrap(), "\"spear\" \"phishing\"");
-        assert_eq!(fts_query("a\"b OR NEAR(").unwrap(), "\"a\"\"b\" \"OR\" \"NEAR(\"");
+        assert_eq!(
+            fts_query("spear phishing").unwrap(),
+            "\"spear\" \"phishing\""
+        );
+        assert_eq!(
+            fts_query("a\"b OR NEAR(").unwrap(),
+            "\"a\"\"b\" \"OR\" \"NEAR(\""
+        );
         assert_eq!(fts_query(" * - ( "), None);
     }
 }

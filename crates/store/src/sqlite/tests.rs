@@ -15,7 +15,10 @@ fn malware(modified: &str, name: &str) -> serde_json::Value {
 
 fn import(store: &mut SqliteStore, objs: &[serde_json::Value]) -> Vec<PutOutcome> {
     let mut tx = store.begin_import().unwrap();
-    let out = objs.iter().map(|o| tx.put(&rec(o.clone())).unwrap()).collect();
+    let out = objs
+        .iter()
+        .map(|o| tx.put(&rec(o.clone())).unwrap())
+        .collect();
     tx.commit().unwrap();
     out
 }
@@ -36,7 +39,8 @@ mod tempdir {
         pub fn new() -> TempDir {
             static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
             let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            let p = std::env::temp_dir().join(format!("vigil-store-test-{}-{n}", std::process::id()));
+            let p =
+                std::env::temp_dir().join(format!("vigil-store-test-{}-{n}", std::process::id()));
             let _ = std::fs::remove_dir_all(&p);
             TempDir(p)
         }
@@ -57,13 +61,28 @@ const ID: &str = "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b";
 fn newer_wins_and_older_late_arrival_is_history_only() {
     let d = temp();
     let mut s = SqliteStore::open_write(d.path()).unwrap();
-    assert_eq!(import(&mut s, &[malware("2021-01-01T00:00:00.000Z", "v2")]), [PutOutcome::Added]);
-    assert_eq!(import(&mut s, &[malware("2022-01-01T00:00:00.000Z", "v3")]), [PutOutcome::Updated]);
-    assert_eq!(import(&mut s, &[malware("2020-06-01T00:00:00.000Z", "v1")]), [PutOutcome::Older]);
+    assert_eq!(
+        import(&mut s, &[malware("2021-01-01T00:00:00.000Z", "v2")]),
+        [PutOutcome::Added]
+    );
+    assert_eq!(
+        import(&mut s, &[malware("2022-01-01T00:00:00.000Z", "v3")]),
+        [PutOutcome::Updated]
+    );
+    assert_eq!(
+        import(&mut s, &[malware("2020-06-01T00:00:00.000Z", "v1")]),
+        [PutOutcome::Older]
+    );
     assert_eq!(name_of(&s.get(ID).unwrap().unwrap()), "v3");
     let h = s.history(ID).unwrap();
-    assert_eq!(h.iter().map(name_of).collect::<Vec<_>>(), ["v1", "v2", "v3"]);
-    assert_eq!(h.iter().map(|v| v.current).collect::<Vec<_>>(), [false, false, true]);
+    assert_eq!(
+        h.iter().map(name_of).collect::<Vec<_>>(),
+        ["v1", "v2", "v3"]
+    );
+    assert_eq!(
+        h.iter().map(|v| v.current).collect::<Vec<_>>(),
+        [false, false, true]
+    );
     assert!(s.verify().unwrap().problems.is_empty());
 }
 
@@ -72,8 +91,14 @@ fn same_instant_in_other_precision_is_one_version() {
     let d = temp();
     let mut s = SqliteStore::open_write(d.path()).unwrap();
     import(&mut s, &[malware("2021-01-01T00:00:00Z", "same")]);
-    assert_eq!(import(&mut s, &[malware("2021-01-01T00:00:00.000Z", "same")]), [PutOutcome::Unchanged]);
-    assert_eq!(import(&mut s, &[malware("2021-01-01T00:00:00.000000Z", "other")]), [PutOutcome::Conflict]);
+    assert_eq!(
+        import(&mut s, &[malware("2021-01-01T00:00:00.000Z", "same")]),
+        [PutOutcome::Unchanged]
+    );
+    assert_eq!(
+        import(&mut s, &[malware("2021-01-01T00:00:00.000000Z", "other")]),
+        [PutOutcome::Conflict]
+    );
     assert_eq!(s.history(ID).unwrap().len(), 1);
     assert_eq!(name_of(&s.get(ID).unwrap().unwrap()), "same");
 }
@@ -82,24 +107,62 @@ fn same_instant_in_other_precision_is_one_version() {
 fn reimport_is_idempotent() {
     let d = temp();
     let mut s = SqliteStore::open_write(d.path()).unwrap();
-    let objs = [malware("2021-01-01T00:00:00.000Z", "a"), malware("2022-01-01T00:00:00.000Z", "b")];
-    assert_eq!(import(&mut s, &objs), [PutOutcome::Added, PutOutcome::Updated]);
+    let objs = [
+        malware("2021-01-01T00:00:00.000Z", "a"),
+        malware("2022-01-01T00:00:00.000Z", "b"),
+    ];
+    assert_eq!(
+        import(&mut s, &objs),
+        [PutOutcome::Added, PutOutcome::Updated]
+    );
     let before = s.stats().unwrap();
-    assert_eq!(import(&mut s, &objs), [PutOutcome::Unchanged, PutOutcome::Unchanged]);
+    assert_eq!(
+        import(&mut s, &objs),
+        [PutOutcome::Unchanged, PutOutcome::Unchanged]
+    );
     let after = s.stats().unwrap();
-    assert_eq!((before.objects, before.versions, before.edges), (after.objects, after.versions, after.edges));
+    assert_eq!(
+        (before.objects, before.versions, before.edges),
+        (after.objects, after.versions, after.edges)
+    );
 }
 
 #[test]
 fn as_of_returns_the_version_current_then() {
     let d = temp();
     let mut s = SqliteStore::open_write(d.path()).unwrap();
-    import(&mut s, &[malware("2021-01-01T00:00:00.000Z", "v1"), malware("2023-01-01T00:00:00.000Z", "v2")]);
+    import(
+        &mut s,
+        &[
+            malware("2021-01-01T00:00:00.000Z", "v1"),
+            malware("2023-01-01T00:00:00.000Z", "v2"),
+        ],
+    );
     let key = |t: &str| Timestamp::parse(t).unwrap().instant_key();
-    assert!(s.get_as_of(ID, &key("2020-12-31T23:59:59.999Z")).unwrap().is_none());
-    assert_eq!(name_of(&s.get_as_of(ID, &key("2021-01-01T00:00:00Z")).unwrap().unwrap()), "v1");
-    assert_eq!(name_of(&s.get_as_of(ID, &key("2022-12-31T00:00:00Z")).unwrap().unwrap()), "v1");
-    let v = s.get_as_of(ID, &key("2023-01-01T00:00:00.000Z")).unwrap().unwrap();
+    assert!(s
+        .get_as_of(ID, &key("2020-12-31T23:59:59.999Z"))
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        name_of(
+            &s.get_as_of(ID, &key("2021-01-01T00:00:00Z"))
+                .unwrap()
+                .unwrap()
+        ),
+        "v1"
+    );
+    assert_eq!(
+        name_of(
+            &s.get_as_of(ID, &key("2022-12-31T00:00:00Z"))
+                .unwrap()
+                .unwrap()
+        ),
+        "v1"
+    );
+    let v = s
+        .get_as_of(ID, &key("2023-01-01T00:00:00.000Z"))
+        .unwrap()
+        .unwrap();
     assert!(v.current);
     assert_eq!(name_of(&v), "v2");
 }
@@ -114,8 +177,21 @@ fn revoked_objects_are_hidden_from_search_and_neighbors_but_readable() {
     let rel = json!({"type": "relationship", "spec_version": "2.1", "id": "relationship--6f2c9a8e-4d0b-4b7e-9c1e-2b3a4c5d6e7f",
         "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z", "relationship_type": "uses",
         "source_ref": "intrusion-set--0c5bb9b1-2a3d-4b5f-9f4c-3e1bd8c7a111", "target_ref": ID});
-    import(&mut s, &[group, rel, malware("2021-01-01T00:00:00.000Z", "Sneaky Loader")]);
-    let q = NeighborQuery { id: ID.into(), depth: 1, rel: vec![], include_revoked: false, max_nodes: 0 };
+    import(
+        &mut s,
+        &[
+            group,
+            rel,
+            malware("2021-01-01T00:00:00.000Z", "Sneaky Loader"),
+        ],
+    );
+    let q = NeighborQuery {
+        id: ID.into(),
+        depth: 1,
+        rel: vec![],
+        include_revoked: false,
+        max_nodes: 0,
+    };
     assert_eq!(s.neighbors(&q).unwrap().nodes.len(), 2);
     assert_eq!(s.search(&SearchQuery::text("sneaky")).unwrap().len(), 1);
 
@@ -123,15 +199,33 @@ fn revoked_objects_are_hidden_from_search_and_neighbors_but_readable() {
     revoked["revoked"] = json!(true);
     import(&mut s, &[revoked]);
     assert!(s.search(&SearchQuery::text("sneaky")).unwrap().is_empty());
-    let all = SearchQuery { include_revoked: true, ..SearchQuery::text("sneaky") };
+    let all = SearchQuery {
+        include_revoked: true,
+        ..SearchQuery::text("sneaky")
+    };
     assert_eq!(s.search(&all).unwrap().len(), 1);
-    let gq = NeighborQuery { id: "intrusion-set--0c5bb9b1-2a3d-4b5f-9f4c-3e1bd8c7a111".into(), ..q.clone() };
+    let gq = NeighborQuery {
+        id: "intrusion-set--0c5bb9b1-2a3d-4b5f-9f4c-3e1bd8c7a111".into(),
+        ..q.clone()
+    };
     assert_eq!(s.neighbors(&gq).unwrap().nodes.len(), 1);
-    assert_eq!(s.neighbors(&NeighborQuery { include_revoked: true, ..gq }).unwrap().nodes.len(), 2);
+    assert_eq!(
+        s.neighbors(&NeighborQuery {
+            include_revoked: true,
+            ..gq
+        })
+        .unwrap()
+        .nodes
+        .len(),
+        2
+    );
     assert!(s.get(ID).unwrap().is_some());
     assert_eq!(s.history(ID).unwrap().len(), 2);
     assert_eq!(s.resolve("S9999").unwrap().as_deref(), Some(ID));
-    assert_eq!(s.resolve("g9999").unwrap().as_deref(), Some("intrusion-set--0c5bb9b1-2a3d-4b5f-9f4c-3e1bd8c7a111"));
+    assert_eq!(
+        s.resolve("g9999").unwrap().as_deref(),
+        Some("intrusion-set--0c5bb9b1-2a3d-4b5f-9f4c-3e1bd8c7a111")
+    );
 }
 
 #[test]
@@ -140,7 +234,8 @@ fn dropped_import_leaves_nothing() {
     let mut s = SqliteStore::open_write(d.path()).unwrap();
     {
         let mut tx = s.begin_import().unwrap();
-        tx.put(&rec(malware("2021-01-01T00:00:00.000Z", "x"))).unwrap();
+        tx.put(&rec(malware("2021-01-01T00:00:00.000Z", "x")))
+            .unwrap();
     }
     assert_eq!(s.stats().unwrap().objects, 0);
 }
@@ -151,7 +246,10 @@ fn second_writer_is_refused_while_readers_read() {
     let mut w = SqliteStore::open_write(d.path()).unwrap();
     import(&mut w, &[malware("2021-01-01T00:00:00.000Z", "x")]);
     let e = SqliteStore::open_write(d.path()).err().unwrap();
-    assert!(e.to_string().contains("locked by another Vigil process"), "{e}");
+    assert!(
+        e.to_string().contains("locked by another Vigil process"),
+        "{e}"
+    );
     let r = SqliteStore::open_read(d.path()).unwrap();
     assert_eq!(r.stats().unwrap().objects, 1);
     drop(w);
@@ -162,7 +260,13 @@ fn second_writer_is_refused_while_readers_read() {
 fn reindex_rebuilds_the_same_indexes() {
     let d = temp();
     let mut s = SqliteStore::open_write(d.path()).unwrap();
-    import(&mut s, &[malware("2021-01-01T00:00:00.000Z", "Alpha"), malware("2022-01-01T00:00:00.000Z", "Beta")]);
+    import(
+        &mut s,
+        &[
+            malware("2021-01-01T00:00:00.000Z", "Alpha"),
+            malware("2022-01-01T00:00:00.000Z", "Beta"),
+        ],
+    );
     let before = s.stats().unwrap();
     s.reindex().unwrap();
     let after = s.stats().unwrap();

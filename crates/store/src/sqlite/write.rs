@@ -6,19 +6,75 @@ use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use vigil_stix::{StixObject, Timestamp};
 
 struct SqliteImport<'a> {
-    tx: Transaction<'a>,
+    /// `None` once committed.
+    tx: Option<Transaction<'a>>,
+    conn: &'a rusqlite::Connection,
     added: String,
+    sets: MarkingSets,
+    /// Whether this import runs with a rollback journal (see `begin_import`)
+    /// and must put the store back into WAL mode when done.
+    bulk: bool,
+}
+
+/// Marking sets seen in this transaction: their JSON text → set id.
+#[derive(Default)]
+struct MarkingSets(std::collections::HashMap<String, i64>);
+
+impl MarkingSets {
+    /// The id of the set of `markings` (sorted, deduplicated), adding it if new;
+    /// `None` for an unmarked object.
+    fn id(&mut self, tx: &Transaction<'_>, markings: &[String]) -> rusqlite::Result<Option<i64>> {
+        if markings.is_empty() {
+            return Ok(None);
+        }
+        let key = serde_json::to_string(markings).unwrap_or_default();
+        if let Some(&id) = self.0.get(&key) {
+            return Ok(Some(id));
+        }
+        tx.prepare_cached(
+            "INSERT INTO marking_sets (markings) VALUES (?1) ON CONFLICT (markings) DO NOTHING",
+        )?
+        .execute([&key])?;
+        let id: i64 = tx
+            .prepare_cached("SELECT set_id FROM marking_sets WHERE markings = ?1")?
+            .query_row([&key], |r| r.get(0))?;
+        self.0.insert(key, id);
+        Ok(Some(id))
+    }
 }
 
 impl WriteStore for SqliteStore {
     fn begin_import(&mut self) -> Result<Box<dyn ImportTx + '_>> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        Ok(Box::new(SqliteImport { tx, added: Timestamp::now().to_string() }))
+        // Loading into an empty store (a new data directory, the first start):
+        // with a rollback journal each new page is written once, where WAL writes
+        // it twice (log, then checkpoint); nothing is journaled for pages past the
+        // old end of file, and a crash still rolls back to the empty store. Only
+        // when no other connection is open (SQLite refuses the switch otherwise).
+        let empty: bool =
+            self.conn
+                .query_row("SELECT NOT EXISTS (SELECT 1 FROM versions)", [], |r| {
+                    r.get(0)
+                })?;
+        let bulk = empty && set_journal_mode(&self.conn, "delete");
+        let conn = &self.conn;
+        let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        Ok(Box::new(SqliteImport {
+            tx: Some(tx),
+            conn,
+            added: Timestamp::now().to_string(),
+            sets: MarkingSets::default(),
+            bulk,
+        }))
     }
 
     fn reindex(&mut self) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch("DELETE FROM current; DELETE FROM ext_ids; DELETE FROM markings; DELETE FROM edges; DELETE FROM fts;")?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(
+            "DELETE FROM current; DELETE FROM ext_ids; DELETE FROM edges; DELETE FROM fts;",
+        )?;
+        let mut sets = MarkingSets::default();
         {
             let mut stmt = tx.prepare(
                 "SELECT v.rowid, v.json FROM versions v
@@ -29,10 +85,13 @@ impl WriteStore for SqliteStore {
                 let vrow: i64 = row.get(0)?;
                 let json: String = row.get(1)?;
                 let map = serde_json::from_str(&json).map_err(|e| {
-                    crate::StoreError::BadQuery(format!("stored version (row {vrow}) is not JSON: {e}"))
+                    crate::StoreError::BadQuery(format!(
+                        "stored version (row {vrow}) is not JSON: {e}"
+                    ))
                 })?;
                 let rec = Record::from_object(&StixObject::new(map));
-                insert_current(&tx, &rec, vrow)?;
+                let set = sets.id(&tx, &rec.markings)?;
+                insert_current(&tx, &rec, vrow, set)?;
                 insert_derived(&tx, &rec, vrow)?;
             }
         }
@@ -41,34 +100,68 @@ impl WriteStore for SqliteStore {
     }
 }
 
-fn insert_current(tx: &Transaction<'_>, rec: &Record, vrow: i64) -> rusqlite::Result<()> {
+/// Switches the journal mode; whether SQLite now reports that mode.
+fn set_journal_mode(conn: &rusqlite::Connection, mode: &str) -> bool {
+    conn.pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0))
+        .is_ok_and(|m| m.eq_ignore_ascii_case(mode))
+}
+
+impl Drop for SqliteImport<'_> {
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.rollback();
+        }
+        if self.bulk && !set_journal_mode(self.conn, "wal") {
+            tracing_warn(&format!(
+                "could not switch {} back to WAL mode",
+                super::DB_FILE
+            ));
+        }
+    }
+}
+
+fn tracing_warn(msg: &str) {
+    eprintln!("vigil-store: warning: {msg}");
+}
+
+fn insert_current(
+    tx: &Transaction<'_>,
+    rec: &Record,
+    vrow: i64,
+    set: Option<i64>,
+) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT INTO current (id, vrow, type, version, hidden, name, ext_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO current (id, vrow, type, version, hidden, name, ext_id, marking_set)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![rec.id, vrow, rec.object_type, rec.version, rec.hidden, rec.name, rec.primary_ext_id])?;
+    .execute(params![
+        rec.id,
+        vrow,
+        rec.object_type,
+        rec.version,
+        rec.hidden,
+        rec.name,
+        rec.primary_ext_id,
+        set
+    ])?;
     Ok(())
 }
 
 fn insert_derived(tx: &Transaction<'_>, rec: &Record, vrow: i64) -> rusqlite::Result<()> {
     if !rec.ext_ids.is_empty() {
-        let mut st = tx.prepare_cached("INSERT INTO ext_ids (ext_id, source, id) VALUES (?1, ?2, ?3)")?;
+        let mut st =
+            tx.prepare_cached("INSERT INTO ext_ids (ext_id, source, id) VALUES (?1, ?2, ?3)")?;
         for (source, ext) in &rec.ext_ids {
             st.execute(params![ext, source, rec.id])?;
         }
     }
-    if !rec.markings.is_empty() {
-        let mut st = tx.prepare_cached("INSERT INTO markings (id, marking) VALUES (?1, ?2)")?;
-        for m in &rec.markings {
-            st.execute(params![rec.id, m])?;
-        }
-    }
     if !rec.edges.is_empty() {
-        let mut st = tx.prepare_cached("INSERT INTO edges (source, target, rel, via, kind) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let mut st = tx.prepare_cached("INSERT OR IGNORE INTO edges (source, target, rel, via, kind) VALUES (?1, ?2, ?3, ?4, ?5)")?;
         for e in &rec.edges {
             st.execute(params![e.source, e.target, e.rel, rec.id, e.kind.code()])?;
         }
     }
-    if rec.name.is_some() || !rec.aliases.is_empty() || !rec.ext_text.is_empty() || rec.description.is_some() {
+    if rec.has_text() {
         tx.prepare_cached("INSERT INTO fts (rowid, name, aliases, ext_ids, description) VALUES (?1, ?2, ?3, ?4, ?5)")?
             .execute(params![vrow, rec.name, rec.aliases, rec.ext_text, rec.description])?;
     }
@@ -76,37 +169,46 @@ fn insert_derived(tx: &Transaction<'_>, rec: &Record, vrow: i64) -> rusqlite::Re
 }
 
 fn delete_derived(tx: &Transaction<'_>, id: &str, old_vrow: i64) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM ext_ids WHERE id = ?1")?.execute([id])?;
-    tx.prepare_cached("DELETE FROM markings WHERE id = ?1")?.execute([id])?;
-    tx.prepare_cached("DELETE FROM edges WHERE via = ?1")?.execute([id])?;
-    tx.prepare_cached("DELETE FROM fts WHERE rowid = ?1")?.execute([old_vrow])?;
+    tx.prepare_cached("DELETE FROM ext_ids WHERE id = ?1")?
+        .execute([id])?;
+    tx.prepare_cached("DELETE FROM edges WHERE via = ?1")?
+        .execute([id])?;
+    tx.prepare_cached("DELETE FROM fts WHERE rowid = ?1")?
+        .execute([old_vrow])?;
     Ok(())
 }
 
-impl SqliteImport<'_> {
+impl<'a> SqliteImport<'a> {
+    fn tx(&self) -> rusqlite::Result<&Transaction<'a>> {
+        self.tx.as_ref().ok_or(rusqlite::Error::InvalidQuery)
+    }
+
     fn insert_version(&self, rec: &Record) -> rusqlite::Result<i64> {
-        self.tx
-            .prepare_cached("INSERT INTO versions (id, version, added, json) VALUES (?1, ?2, ?3, ?4)")?
-            .execute(params![rec.id, rec.version, self.added, rec.json])?;
-        Ok(self.tx.last_insert_rowid())
+        let tx = self.tx()?;
+        tx.prepare_cached(
+            "INSERT INTO versions (id, version, added, json) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![rec.id, rec.version, self.added, rec.json])?;
+        Ok(tx.last_insert_rowid())
     }
 }
 
 impl ImportTx for SqliteImport<'_> {
     fn put(&mut self, rec: &Record) -> Result<PutOutcome> {
-        let cur: Option<(i64, String)> = self
-            .tx
+        let tx = self.tx()?;
+        let cur: Option<(i64, String)> = tx
             .prepare_cached("SELECT vrow, version FROM current WHERE id = ?1")?
             .query_row([&rec.id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         let Some((cur_vrow, cur_version)) = cur else {
             let vrow = self.insert_version(rec)?;
-            insert_current(&self.tx, rec, vrow)?;
-            insert_derived(&self.tx, rec, vrow)?;
+            let tx = self.tx.as_ref().ok_or(rusqlite::Error::InvalidQuery)?;
+            let set = self.sets.id(tx, &rec.markings)?;
+            insert_current(tx, rec, vrow, set)?;
+            insert_derived(tx, rec, vrow)?;
             return Ok(PutOutcome::Added);
         };
-        let existing: Option<String> = self
-            .tx
+        let existing: Option<String> = tx
             .prepare_cached("SELECT json FROM versions WHERE id = ?1 AND version = ?2")?
             .query_row([&rec.id, &rec.version], |r| r.get(0))
             .optional()?;
@@ -121,23 +223,29 @@ impl ImportTx for SqliteImport<'_> {
         if rec.version <= cur_version {
             return Ok(PutOutcome::Older);
         }
-        delete_derived(&self.tx, &rec.id, cur_vrow)?;
-        self.tx
-            .prepare_cached("UPDATE current SET vrow = ?2, type = ?3, version = ?4, hidden = ?5, name = ?6, ext_id = ?7 WHERE id = ?1")?
-            .execute(params![rec.id, vrow, rec.object_type, rec.version, rec.hidden, rec.name, rec.primary_ext_id])?;
-        insert_derived(&self.tx, rec, vrow)?;
+        let tx = self.tx.as_ref().ok_or(rusqlite::Error::InvalidQuery)?;
+        delete_derived(tx, &rec.id, cur_vrow)?;
+        let set = self.sets.id(tx, &rec.markings)?;
+        tx.prepare_cached(
+                "UPDATE current SET vrow = ?2, type = ?3, version = ?4, hidden = ?5, name = ?6, ext_id = ?7, marking_set = ?8
+                 WHERE id = ?1",
+            )?
+            .execute(params![rec.id, vrow, rec.object_type, rec.version, rec.hidden, rec.name, rec.primary_ext_id, set])?;
+        insert_derived(tx, rec, vrow)?;
         Ok(PutOutcome::Updated)
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
-        self.tx
+        self.tx()?
             .prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
             .execute([key, value])?;
         Ok(())
     }
 
-    fn commit(self: Box<Self>) -> Result<()> {
-        self.tx.commit()?;
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        if let Some(tx) = self.tx.take() {
+            tx.commit()?;
+        }
         Ok(())
     }
 }
@@ -145,7 +253,10 @@ impl ImportTx for SqliteImport<'_> {
 /// Whether two JSON texts hold the same content: key order aside, and with
 /// timestamps compared as instants (`...00Z` and `...00.000Z` are one version).
 fn same_json(a: &str, b: &str) -> bool {
-    match (serde_json::from_str::<serde_json::Value>(a), serde_json::from_str::<serde_json::Value>(b)) {
+    match (
+        serde_json::from_str::<serde_json::Value>(a),
+        serde_json::from_str::<serde_json::Value>(b),
+    ) {
         (Ok(x), Ok(y)) => same_value(&x, &y),
         _ => false,
     }
@@ -158,9 +269,13 @@ fn same_value(a: &serde_json::Value, b: &serde_json::Value) -> bool {
             x == y
                 || matches!((Timestamp::parse(x), Timestamp::parse(y)), (Ok(p), Ok(q)) if p.instant_key() == q.instant_key())
         }
-        (Array(x), Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q)),
+        (Array(x), Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_value(p, q))
+        }
         (Object(x), Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_value(v, w)))
         }
         _ => a == b,
     }

@@ -1,0 +1,406 @@
+//! One function per command: open the store, call the library, print.
+
+use crate::{attack, import, input, show, Cli, Command, ExportFormat, Global};
+use anyhow::{bail, Context, Result};
+use std::io::{BufWriter, IsTerminal, Write};
+use std::ops::ControlFlow;
+use vigil_stix::parse::{parse_reader, Item};
+use vigil_stix::{check, Finding, Severity, Timestamp};
+use vigil_store::{ExportFilter, NeighborQuery, ReadStore, SearchQuery, SqliteStore, WriteStore};
+
+/// Runs a command; returns the exit status.
+pub fn run(cli: Cli) -> Result<i32> {
+    let g = cli.global;
+    match cli.command {
+        Command::Serve { listen, no_attack } => serve(&g, &listen, no_attack),
+        Command::Init { no_attack } => init(&g, no_attack),
+        Command::Import {
+            paths,
+            lenient,
+            quiet,
+        } => import_cmd(&g, &paths, lenient, quiet),
+        Command::Get { key, as_of } => get(&g, &key, as_of.as_deref()),
+        Command::Search {
+            text,
+            types,
+            limit,
+            include_revoked,
+        } => search(
+            &g,
+            &SearchQuery {
+                text,
+                types,
+                limit,
+                include_revoked,
+            },
+        ),
+        Command::Neighbors {
+            key,
+            depth,
+            rel,
+            include_revoked,
+            max_nodes,
+        } => neighbors(&g, &key, depth, rel, include_revoked, max_nodes),
+        Command::History { key } => history(&g, &key),
+        Command::Stats => stats(&g),
+        Command::Export {
+            types,
+            format,
+            all_versions,
+            output,
+        } => export(
+            &g,
+            ExportFilter {
+                types,
+                all_versions,
+            },
+            format,
+            output.as_deref(),
+        ),
+        Command::Validate { paths, warnings } => validate(&g, &paths, warnings),
+        Command::Verify => verify(&g),
+        Command::Reindex => {
+            let mut s = SqliteStore::open_write(&g.data)?;
+            s.reindex()?;
+            eprintln!("reindexed {}", g.data.display());
+            Ok(0)
+        }
+    }
+}
+
+fn stdout() -> BufWriter<std::io::StdoutLock<'static>> {
+    BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
+}
+
+/// Loads the bundled ATT&CK into the store unless it was loaded before.
+fn ensure_attack(store: &mut SqliteStore, progress: bool) -> Result<Option<import::Report>> {
+    if store.meta(attack::META_KEY)?.is_some() {
+        return Ok(None);
+    }
+    eprintln!(
+        "loading the bundled MITRE ATT&CK Enterprise {} ...",
+        attack::VERSION
+    );
+    let report = import::run(
+        store,
+        vec![attack::input()?],
+        import::Options {
+            lenient: false,
+            progress,
+        },
+    )?;
+    if !report.clean() {
+        bail!(
+            "the bundled ATT&CK did not import cleanly: {}",
+            show::first_problem(&report)
+        );
+    }
+    let mut tx = store.begin_import()?;
+    tx.set_meta(attack::META_KEY, attack::VERSION)?;
+    tx.commit()?;
+    eprintln!(
+        "loaded {} ATT&CK objects in {:.2} s",
+        report.objects, report.seconds
+    );
+    Ok(Some(report))
+}
+
+fn init(g: &Global, no_attack: bool) -> Result<i32> {
+    let mut store = SqliteStore::open_write(&g.data)?;
+    if !no_attack {
+        ensure_attack(&mut store, std::io::stderr().is_terminal())?;
+    }
+    let stats = store.stats()?;
+    if g.json {
+        show::json_line(&mut stdout(), &stats)?;
+    } else {
+        println!(
+            "store ready in {} ({} objects)",
+            g.data.display(),
+            stats.objects
+        );
+    }
+    Ok(0)
+}
+
+fn serve(g: &Global, listen: &str, no_attack: bool) -> Result<i32> {
+    {
+        let mut store = SqliteStore::open_write(&g.data)?;
+        if !no_attack {
+            ensure_attack(&mut store, std::io::stderr().is_terminal())?;
+        }
+    }
+    let addr: std::net::SocketAddr = listen
+        .parse()
+        .with_context(|| format!("--listen {listen}: expected an address like 127.0.0.1:7878"))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(vigil_server::serve(g.data.clone(), addr))?;
+    Ok(0)
+}
+
+fn import_cmd(g: &Global, paths: &[std::path::PathBuf], lenient: bool, quiet: bool) -> Result<i32> {
+    let files = input::expand(paths)?;
+    let mut store = SqliteStore::open_write(&g.data)?;
+    let mut inputs = Vec::with_capacity(files.len());
+    for f in &files {
+        inputs.push(input::open(f)?);
+    }
+    let progress = !quiet && std::io::stderr().is_terminal();
+    let report = import::run(&mut store, inputs, import::Options { lenient, progress })?;
+    let mut out = stdout();
+    if g.json {
+        show::json_line(&mut out, &report)?;
+    } else {
+        show::import_report(&mut out, &report)?;
+    }
+    out.flush()?;
+    Ok(if report.clean() { 0 } else { 1 })
+}
+
+/// Resolves a STIX id or external id, or says why not.
+fn resolve(store: &SqliteStore, key: &str) -> Result<String> {
+    match store.resolve(key)? {
+        Some(id) => Ok(id),
+        None => bail!("no object matches '{key}' in {}", store.dir().display()),
+    }
+}
+
+/// Parses `--as-of`: a STIX timestamp, or a date meaning its midnight UTC.
+fn as_of_key(t: &str) -> Result<String> {
+    let full = if t.len() == 10 {
+        format!("{t}T00:00:00Z")
+    } else {
+        t.to_string()
+    };
+    let ts = Timestamp::parse(&full).map_err(|e| anyhow::anyhow!("--as-of: {e}"))?;
+    Ok(ts.instant_key())
+}
+
+fn get(g: &Global, key: &str, as_of: Option<&str>) -> Result<i32> {
+    let store = SqliteStore::open_read(&g.data)?;
+    let id = resolve(&store, key)?;
+    let version = match as_of {
+        None => store.get(&id)?,
+        Some(t) => {
+            let v = store.get_as_of(&id, &as_of_key(t)?)?;
+            if v.is_none() {
+                eprintln!("vigil: {id} has no version at or before {t}");
+                return Ok(1);
+            }
+            v
+        }
+    };
+    let Some(v) = version else {
+        eprintln!("vigil: no object {id}");
+        return Ok(1);
+    };
+    let mut out = stdout();
+    if g.json {
+        writeln!(out, "{}", v.json)?;
+    } else {
+        let versions = store.history(&id)?.len();
+        show::object(&mut out, &v, versions)?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn search(g: &Global, q: &SearchQuery) -> Result<i32> {
+    let store = SqliteStore::open_read(&g.data)?;
+    let hits = store.search(q)?;
+    let mut out = stdout();
+    if g.json {
+        show::json_array(&mut out, hits.iter().map(|h| h.json.as_str()))?;
+    } else {
+        show::hits(&mut out, &hits)?;
+    }
+    out.flush()?;
+    Ok(if hits.is_empty() { 1 } else { 0 })
+}
+
+fn neighbors(
+    g: &Global,
+    key: &str,
+    depth: usize,
+    rel: Vec<String>,
+    include_revoked: bool,
+    max_nodes: usize,
+) -> Result<i32> {
+    let store = SqliteStore::open_read(&g.data)?;
+    let id = resolve(&store, key)?;
+    let graph = store.neighbors(&NeighborQuery {
+        id,
+        depth,
+        rel,
+        include_revoked,
+        max_nodes,
+    })?;
+    let mut out = stdout();
+    if g.json {
+        show::json_line(&mut out, &graph)?;
+    } else {
+        show::graph(&mut out, &graph)?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn history(g: &Global, key: &str) -> Result<i32> {
+    let store = SqliteStore::open_read(&g.data)?;
+    let id = resolve(&store, key)?;
+    let versions = store.history(&id)?;
+    let mut out = stdout();
+    if g.json {
+        show::json_array(&mut out, versions.iter().map(|v| v.json.as_str()))?;
+    } else {
+        show::history(&mut out, &versions)?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn stats(g: &Global) -> Result<i32> {
+    let store = SqliteStore::open_read(&g.data)?;
+    let stats = store.stats()?;
+    let mut out = stdout();
+    if g.json {
+        show::json_line(&mut out, &stats)?;
+    } else {
+        show::stats(&mut out, &stats, store.meta(attack::META_KEY)?.as_deref())?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn export(
+    g: &Global,
+    filter: ExportFilter,
+    format: ExportFormat,
+    output: Option<&std::path::Path>,
+) -> Result<i32> {
+    let store = SqliteStore::open_read(&g.data)?;
+    let mut out: Box<dyn Write> = match output {
+        Some(p) => Box::new(BufWriter::with_capacity(
+            1 << 16,
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(stdout()),
+    };
+    let n = match format {
+        ExportFormat::Stix => {
+            write!(
+                out,
+                "{{\"type\":\"bundle\",\"id\":\"bundle--{}\",\"objects\":[",
+                show::uuid4()
+            )?;
+            let mut first = true;
+            let n = store.export(&filter, &mut |json| {
+                if !first {
+                    out.write_all(b",\n")?;
+                } else {
+                    out.write_all(b"\n")?;
+                }
+                first = false;
+                out.write_all(json.as_bytes())
+            })?;
+            writeln!(out, "\n]}}")?;
+            n
+        }
+        ExportFormat::Jsonl => store.export(&filter, &mut |json| {
+            out.write_all(json.as_bytes())?;
+            out.write_all(b"\n")
+        })?,
+    };
+    out.flush()?;
+    if output.is_some() || !g.json {
+        tracing::debug!("exported {n} objects");
+    }
+    Ok(0)
+}
+
+fn validate(g: &Global, paths: &[std::path::PathBuf], warnings: bool) -> Result<i32> {
+    let files = input::expand(paths)?;
+    let mut out = stdout();
+    let (mut total, mut invalid, mut status) = (0u64, 0u64, 0);
+    for f in &files {
+        let inp = input::open(f)?;
+        let name = inp.name.clone();
+        let mut io_err: Option<std::io::Error> = None;
+        let res = parse_reader(inp.reader, |item| {
+            let Item::Object(raw) = item else {
+                return ControlFlow::Continue(());
+            };
+            total += 1;
+            let (id, findings, pos) = match raw.value {
+                Err(e) => (
+                    None,
+                    vec![Finding::error("", "json-syntax", e.message)],
+                    e.position,
+                ),
+                Ok(map) => {
+                    let c = check(map, raw.bundle_spec_version.as_deref());
+                    (
+                        c.object.str("id").map(str::to_string),
+                        c.findings,
+                        raw.position,
+                    )
+                }
+            };
+            let valid = !findings.iter().any(|f| f.severity == Severity::Error);
+            invalid += u64::from(!valid);
+            let r = if g.json {
+                let (errors, warns): (Vec<_>, Vec<_>) =
+                    findings.iter().partition(|f| f.severity == Severity::Error);
+                show::json_line(
+                    &mut out,
+                    &serde_json::json!({"index": raw.index, "id": id, "valid": valid, "errors": errors, "warnings": warns}),
+                )
+            } else {
+                show::findings(&mut out, &name, pos, id.as_deref(), &findings, warnings)
+            };
+            match r {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(e) => {
+                    io_err = Some(e);
+                    ControlFlow::Break(())
+                }
+            }
+        });
+        if let Some(e) = io_err {
+            return Err(e.into());
+        }
+        if let Err(e) = res {
+            eprintln!("vigil: {name}: {e}");
+            status = 1;
+        }
+    }
+    if !g.json {
+        writeln!(
+            out,
+            "{total} objects, {} valid, {invalid} invalid",
+            total - invalid
+        )?;
+    }
+    out.flush()?;
+    Ok(status)
+}
+
+fn verify(g: &Global) -> Result<i32> {
+    let store = SqliteStore::open_read(&g.data)?;
+    let c = store.verify()?;
+    if g.json {
+        show::json_line(
+            &mut stdout(),
+            &serde_json::json!({"consistent": c.problems.is_empty(), "problems": c.problems}),
+        )?;
+    } else if c.problems.is_empty() {
+        println!("{}: consistent", g.data.display());
+    } else {
+        for p in &c.problems {
+            println!("{}: {p}", g.data.display());
+        }
+    }
+    Ok(if c.problems.is_empty() { 0 } else { 1 })
+}
