@@ -28,13 +28,31 @@ pub struct Finding {
 
 impl Finding {
     /// A MUST-level finding.
-    pub fn error(pointer: impl Into<String>, rule: &'static str, message: impl Into<String>) -> Finding {
-        Finding { severity: Severity::Error, pointer: pointer.into(), rule, message: message.into() }
+    pub fn error(
+        pointer: impl Into<String>,
+        rule: &'static str,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            severity: Severity::Error,
+            pointer: pointer.into(),
+            rule,
+            message: message.into(),
+        }
     }
 
     /// A SHOULD-level finding.
-    pub fn warning(pointer: impl Into<String>, rule: &'static str, message: impl Into<String>) -> Finding {
-        Finding { severity: Severity::Warning, pointer: pointer.into(), rule, message: message.into() }
+    pub fn warning(
+        pointer: impl Into<String>,
+        rule: &'static str,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            severity: Severity::Warning,
+            pointer: pointer.into(),
+            rule,
+            message: message.into(),
+        }
     }
 }
 
@@ -44,7 +62,11 @@ impl fmt::Display for Finding {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let ptr = if self.pointer.is_empty() { "/" } else { &self.pointer };
+        let ptr = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
         write!(f, "{sev} at {ptr} [{}]: {}", self.rule, self.message)
     }
 }

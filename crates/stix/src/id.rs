@@ -21,7 +21,9 @@ pub struct IdError(pub String);
 /// Whether `t` is a well-formed STIX type name (§3.1): 3 to 250 characters of
 /// `a-z`, `0-9` and `-`.
 pub fn is_type_name(t: &str) -> bool {
-    (3..=250).contains(&t.len()) && t.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    (3..=250).contains(&t.len())
+        && t.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
 }
 
 /// Whether `s` is a UUID in canonical 8-4-4-4-12 hex form (either case).
@@ -38,7 +40,9 @@ impl<'a> Identifier<'a> {
     /// Parses `type--uuid`. The UUID must be canonical lowercase hex.
     pub fn parse(s: &'a str) -> Result<Identifier<'a>, IdError> {
         let Some((object_type, uuid)) = s.split_once("--") else {
-            return Err(IdError(format!("'{s}' is not a STIX identifier: expected 'type--UUID'")));
+            return Err(IdError(format!(
+                "'{s}' is not a STIX identifier: expected 'type--UUID'"
+            )));
         };
         // A type may itself contain '--' only if malformed; the UUID is the last 36 chars.
         let (object_type, uuid) = if uuid.len() > 36 && s.len() > 38 {
@@ -48,16 +52,27 @@ impl<'a> Identifier<'a> {
             (object_type, uuid)
         };
         if !is_type_name(object_type) {
-            return Err(IdError(format!("'{s}' is not a STIX identifier: '{object_type}' is not a valid type name")));
+            return Err(IdError(format!(
+                "'{s}' is not a STIX identifier: '{object_type}' is not a valid type name"
+            )));
         }
         if !is_uuid(uuid) {
-            return Err(IdError(format!("'{s}' is not a STIX identifier: '{uuid}' is not a UUID")));
+            return Err(IdError(format!(
+                "'{s}' is not a STIX identifier: '{uuid}' is not a UUID"
+            )));
         }
         if uuid.bytes().any(|c| c.is_ascii_uppercase()) {
-            return Err(IdError(format!("'{s}' is not a STIX identifier: the UUID must be lowercase")));
+            return Err(IdError(format!(
+                "'{s}' is not a STIX identifier: the UUID must be lowercase"
+            )));
         }
         let nib = |i: usize| (uuid.as_bytes()[i] as char).to_digit(16).unwrap_or(0) as u8;
-        Ok(Identifier { object_type, uuid, uuid_version: nib(14), rfc4122_variant: (nib(19) & 0b1100) == 0b1000 })
+        Ok(Identifier {
+            object_type,
+            uuid,
+            uuid_version: nib(14),
+            rfc4122_variant: (nib(19) & 0b1100) == 0b1000,
+        })
     }
 }
 
@@ -71,7 +86,8 @@ mod tests {
         assert_eq!(id.object_type, "indicator");
         assert_eq!(id.uuid_version, 4);
         assert!(id.rfc4122_variant);
-        let id = Identifier::parse("x-mitre-data-component--8e2e2d2b-17d4-5cbf-a38f-98ee46b3cd3f").unwrap();
+        let id = Identifier::parse("x-mitre-data-component--8e2e2d2b-17d4-5cbf-a38f-98ee46b3cd3f")
+            .unwrap();
         assert_eq!(id.object_type, "x-mitre-data-component");
         assert_eq!(id.uuid_version, 5);
         assert!(id.rfc4122_variant);

@@ -110,13 +110,19 @@ impl StixObject {
 
     /// Whether `revoked` is true.
     pub fn revoked(&self) -> bool {
-        self.map.get("revoked").and_then(Value::as_bool).unwrap_or(false)
+        self.map
+            .get("revoked")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
 
     /// Whether the object is marked deprecated. STIX 2.1 has no such property;
     /// ATT&CK's `x_mitre_deprecated` is the one in use.
     pub fn deprecated(&self) -> bool {
-        self.map.get("x_mitre_deprecated").and_then(Value::as_bool).unwrap_or(false)
+        self.map
+            .get("x_mitre_deprecated")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
     }
 
     /// The timestamp that identifies this version: `modified`, else `created`.
@@ -131,7 +137,9 @@ impl StixObject {
     pub fn version_key(&self) -> String {
         match self.version_timestamp() {
             None => String::new(),
-            Some(t) => Timestamp::parse(t).map(|t| t.instant_key()).unwrap_or_else(|_| t.to_string()),
+            Some(t) => Timestamp::parse(t)
+                .map(|t| t.instant_key())
+                .unwrap_or_else(|_| t.to_string()),
         }
     }
 
@@ -153,13 +161,21 @@ impl StixObject {
             .flatten()
             .filter_map(|r| {
                 let r = r.as_object()?;
-                Some((r.get("source_name")?.as_str()?, r.get("external_id")?.as_str()?))
+                Some((
+                    r.get("source_name")?.as_str()?,
+                    r.get("external_id")?.as_str()?,
+                ))
             })
     }
 
     /// `object_marking_refs` and the `marking_ref`s of `granular_markings`.
     pub fn marking_refs(&self) -> impl Iterator<Item = &str> {
-        let object = self.map.get("object_marking_refs").and_then(Value::as_array).into_iter().flatten();
+        let object = self
+            .map
+            .get("object_marking_refs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten();
         let granular = self
             .map
             .get("granular_markings")
@@ -175,7 +191,11 @@ impl StixObject {
         if self.object_type() != "relationship" {
             return None;
         }
-        Some((self.str("source_ref")?, self.str("relationship_type")?, self.str("target_ref")?))
+        Some((
+            self.str("source_ref")?,
+            self.str("relationship_type")?,
+            self.str("target_ref")?,
+        ))
     }
 
     /// Embedded references that carry meaning (graph edges): every top-level
@@ -202,17 +222,24 @@ impl StixObject {
 
 fn collect_refs<'a>(map: &'a Map<String, Value>, is_rel: bool, out: &mut Vec<Reference<'a>>) {
     for (k, v) in map {
-        let provenance = NOT_GRAPH_REFS.contains(&k.as_str()) || (k.starts_with("x_") && k.ends_with("_by_ref"));
+        let provenance =
+            NOT_GRAPH_REFS.contains(&k.as_str()) || (k.starts_with("x_") && k.ends_with("_by_ref"));
         if provenance || (is_rel && (k == "source_ref" || k == "target_ref")) {
             continue;
         }
         if k.ends_with("_ref") {
             if let Some(t) = v.as_str() {
-                out.push(Reference { property: k, target: t });
+                out.push(Reference {
+                    property: k,
+                    target: t,
+                });
             }
         } else if k.ends_with("_refs") {
             for t in v.as_array().into_iter().flatten().filter_map(Value::as_str) {
-                out.push(Reference { property: k, target: t });
+                out.push(Reference {
+                    property: k,
+                    target: t,
+                });
             }
         }
     }
@@ -237,20 +264,44 @@ mod tests {
             "x_mitre_modified_by_ref": "identity--1", "x_mitre_deprecated": true
         }));
         assert_eq!(o.version_key(), "2024-04-10T21:00:00.000000000");
-        assert_eq!(o.aliases().collect::<Vec<_>>(), ["APT3", "Gothic Panda", "UPS"]);
-        assert_eq!(o.external_ids().collect::<Vec<_>>(), [("mitre-attack", "G0022")]);
-        assert_eq!(o.marking_refs().collect::<Vec<_>>(), ["marking-definition--1"]);
+        assert_eq!(
+            o.aliases().collect::<Vec<_>>(),
+            ["APT3", "Gothic Panda", "UPS"]
+        );
+        assert_eq!(
+            o.external_ids().collect::<Vec<_>>(),
+            [("mitre-attack", "G0022")]
+        );
+        assert_eq!(
+            o.marking_refs().collect::<Vec<_>>(),
+            ["marking-definition--1"]
+        );
         assert!(o.references().is_empty());
         assert!(o.deprecated() && !o.revoked());
     }
 
     #[test]
     fn references_and_relationships() {
-        let r = obj(serde_json::json!({"type": "relationship", "source_ref": "a--1", "target_ref": "b--2", "relationship_type": "uses", "created_by_ref": "identity--1"}));
+        let r = obj(
+            serde_json::json!({"type": "relationship", "source_ref": "a--1", "target_ref": "b--2", "relationship_type": "uses", "created_by_ref": "identity--1"}),
+        );
         assert_eq!(r.relationship(), Some(("a--1", "uses", "b--2")));
         assert!(r.references().is_empty());
-        let rep = obj(serde_json::json!({"type": "report", "object_refs": ["a--1", "b--2"], "extensions": {"x": {"sample_ref": "file--3"}}}));
-        let refs: Vec<_> = rep.references().iter().map(|r| (r.property, r.target)).collect();
-        assert_eq!(refs, [("object_refs", "a--1"), ("object_refs", "b--2"), ("sample_ref", "file--3")]);
+        let rep = obj(
+            serde_json::json!({"type": "report", "object_refs": ["a--1", "b--2"], "extensions": {"x": {"sample_ref": "file--3"}}}),
+        );
+        let refs: Vec<_> = rep
+            .references()
+            .iter()
+            .map(|r| (r.property, r.target))
+            .collect();
+        assert_eq!(
+            refs,
+            [
+                ("object_refs", "a--1"),
+                ("object_refs", "b--2"),
+                ("sample_ref", "file--3")
+            ]
+        );
     }
 }

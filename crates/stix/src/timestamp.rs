@@ -48,7 +48,11 @@ impl Timestamp {
     /// Parses a STIX timestamp. Only the `Z` (UTC) form is accepted, as STIX requires.
     pub fn parse(s: &str) -> Result<Timestamp, TimestampError> {
         let b = s.as_bytes();
-        let err = |why: &str| Err(TimestampError(format!("'{s}' is not a STIX timestamp: {why}")));
+        let err = |why: &str| {
+            Err(TimestampError(format!(
+                "'{s}' is not a STIX timestamp: {why}"
+            )))
+        };
         if b.len() < 20 {
             return err("expected YYYY-MM-DDTHH:MM:SS[.fraction]Z");
         }
@@ -62,7 +66,8 @@ impl Timestamp {
             }
             Some(v)
         };
-        let sep_ok = b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':';
+        let sep_ok =
+            b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':';
         let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
             digits(0..4),
             digits(5..7),
@@ -100,7 +105,15 @@ impl Timestamp {
         if hour > 23 || minute > 59 || second > 60 {
             return err("time of day out of range");
         }
-        Ok(Timestamp { year, month, day, hour: hour as u8, minute: minute as u8, second: second as u8, fraction })
+        Ok(Timestamp {
+            year,
+            month,
+            day,
+            hour: hour as u8,
+            minute: minute as u8,
+            second: second as u8,
+            fraction,
+        })
     }
 
     /// Number of fractional-second digits as written.
@@ -125,7 +138,11 @@ impl Timestamp {
 
     /// Seconds since the Unix epoch, ignoring the fraction (for coarse arithmetic).
     pub fn unix_seconds(&self) -> i64 {
-        let (y, m, d) = (i64::from(self.year), i64::from(self.month), i64::from(self.day));
+        let (y, m, d) = (
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
         // Days from civil (Howard Hinnant's algorithm).
         let y = if m <= 2 { y - 1 } else { y };
         let era = if y >= 0 { y } else { y - 399 } / 400;
@@ -134,7 +151,10 @@ impl Timestamp {
         let doy = (153 * mp + 2) / 5 + d - 1;
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
         let days = era * 146097 + doe - 719468;
-        days * 86400 + i64::from(self.hour) * 3600 + i64::from(self.minute) * 60 + i64::from(self.second)
+        days * 86400
+            + i64::from(self.hour) * 3600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second)
     }
 
     /// The timestamp for a Unix time in whole seconds plus milliseconds.
@@ -236,6 +256,9 @@ mod tests {
         let t = Timestamp::parse("2023-06-15T12:34:56.789Z").unwrap();
         let ms = t.unix_seconds() * 1000 + 789;
         assert_eq!(Timestamp::from_unix_millis(ms), t);
-        assert_eq!(Timestamp::from_unix_millis(0).to_string(), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            Timestamp::from_unix_millis(0).to_string(),
+            "1970-01-01T00:00:00.000Z"
+        );
     }
 }

@@ -69,15 +69,21 @@ mod tests {
         let keys: Vec<_> = o.keys().map(String::as_str).collect();
         assert_eq!(&keys[..2], ["type", "spec_version"]);
         assert_eq!(o["pattern_type"], "stix");
-        assert_eq!(keys[keys.iter().position(|k| *k == "pattern").unwrap() + 1], "pattern_type");
+        assert_eq!(
+            keys[keys.iter().position(|k| *k == "pattern").unwrap() + 1],
+            "pattern_type"
+        );
     }
 
     #[test]
     fn scos_and_21_objects_are_not_20() {
-        let sco: Map<String, Value> = serde_json::from_str(r#"{"type":"ipv4-addr","id":"ipv4-addr--x","value":"1.2.3.4"}"#).unwrap();
+        let sco: Map<String, Value> =
+            serde_json::from_str(r#"{"type":"ipv4-addr","id":"ipv4-addr--x","value":"1.2.3.4"}"#)
+                .unwrap();
         assert!(!is_stix20(&sco, None));
         assert!(is_stix20(&sco, Some("2.0")));
-        let o: Map<String, Value> = serde_json::from_str(r#"{"type":"campaign","spec_version":"2.1"}"#).unwrap();
+        let o: Map<String, Value> =
+            serde_json::from_str(r#"{"type":"campaign","spec_version":"2.1"}"#).unwrap();
         assert!(!is_stix20(&o, Some("2.0")));
     }
 }

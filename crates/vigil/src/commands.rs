@@ -159,12 +159,13 @@ fn import_cmd(g: &Global, paths: &[std::path::PathBuf], lenient: bool, quiet: bo
     Ok(if report.clean() { 0 } else { 1 })
 }
 
-/// Resolves a STIX id or external id, or says why not.
-fn resolve(store: &SqliteStore, key: &str) -> Result<String> {
-    match store.resolve(key)? {
-        Some(id) => Ok(id),
-        None => bail!("no object matches '{key}' in {}", store.dir().display()),
+/// Resolves a STIX id or external id; `None` (after saying so) if nothing matches.
+fn resolve(store: &SqliteStore, key: &str) -> Result<Option<String>> {
+    let found = store.resolve(key)?;
+    if found.is_none() {
+        eprintln!("vigil: no object matches '{key}' in {}", store.dir().display());
     }
+    Ok(found)
 }
 
 /// Parses `--as-of`: a STIX timestamp, or a date meaning its midnight UTC.
@@ -179,18 +180,19 @@ fn as_of_key(t: &str) -> Result<String> {
 }
 
 fn get(g: &Global, key: &str, as_of: Option<&str>) -> Result<i32> {
+    let instant = as_of.map(as_of_key).transpose()?;
     let store = SqliteStore::open_read(&g.data)?;
-    let id = resolve(&store, key)?;
-    let version = match as_of {
-        None => store.get(&id)?,
-        Some(t) => {
-            let v = store.get_as_of(&id, &as_of_key(t)?)?;
+    let Some(id) = resolve(&store, key)? else { return Ok(1) };
+    let version = match (&instant, as_of) {
+        (Some(k), Some(t)) => {
+            let v = store.get_as_of(&id, k)?;
             if v.is_none() {
                 eprintln!("vigil: {id} has no version at or before {t}");
                 return Ok(1);
             }
             v
         }
+        _ => store.get(&id)?,
     };
     let Some(v) = version else {
         eprintln!("vigil: no object {id}");
@@ -229,7 +231,7 @@ fn neighbors(
     max_nodes: usize,
 ) -> Result<i32> {
     let store = SqliteStore::open_read(&g.data)?;
-    let id = resolve(&store, key)?;
+    let Some(id) = resolve(&store, key)? else { return Ok(1) };
     let graph = store.neighbors(&NeighborQuery {
         id,
         depth,
@@ -249,7 +251,7 @@ fn neighbors(
 
 fn history(g: &Global, key: &str) -> Result<i32> {
     let store = SqliteStore::open_read(&g.data)?;
-    let id = resolve(&store, key)?;
+    let Some(id) = resolve(&store, key)? else { return Ok(1) };
     let versions = store.history(&id)?;
     let mut out = stdout();
     if g.json {
