@@ -7,39 +7,60 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-fn unreserved(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~')
-}
+/// RFC 3986 character classes as bit flags, indexed by byte.
+const UNRESERVED: u8 = 1;
+const SUB_DELIM: u8 = 2;
+const COLON: u8 = 4;
+const AT: u8 = 8;
+const SLASH: u8 = 16;
+const QUESTION: u8 = 32;
+/// `pchar` (§3.3).
+const PCHAR: u8 = UNRESERVED | SUB_DELIM | COLON | AT;
 
-fn sub_delim(c: u8) -> bool {
-    matches!(
-        c,
-        b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
-    )
-}
+const URI_CLASSES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            UNRESERVED
+        } else if matches!(
+            b,
+            b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+        ) {
+            SUB_DELIM
+        } else if b == b':' {
+            COLON
+        } else if b == b'@' {
+            AT
+        } else if b == b'/' {
+            SLASH
+        } else if b == b'?' {
+            QUESTION
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
 
-/// Whether every byte of `s` is allowed by `ok` or is part of a `%XX` escape.
-fn chars_ok(s: &[u8], ok: impl Fn(u8) -> bool) -> bool {
+/// Whether every byte of `s` is in one of the `classes` or is part of a `%XX` escape.
+fn chars_ok(s: &[u8], classes: u8) -> bool {
     let mut i = 0;
     while i < s.len() {
-        if s[i] == b'%' {
-            if !(s.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
-                && s.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
-            {
-                return false;
-            }
-            i += 3;
-        } else if ok(s[i]) {
+        if URI_CLASSES[s[i] as usize] & classes != 0 {
             i += 1;
+        } else if s[i] == b'%'
+            && s.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && s.get(i + 2).is_some_and(u8::is_ascii_hexdigit)
+        {
+            i += 3;
         } else {
             return false;
         }
     }
     true
-}
-
-fn pchar(c: u8) -> bool {
-    unreserved(c) || sub_delim(c) || c == b':' || c == b'@'
 }
 
 /// Whether `s` is an absolute URI per RFC 3986 §3 (`scheme ":" hier-part ["?" query] ["#" fragment]`).
@@ -63,7 +84,7 @@ pub(crate) fn is_uri(s: &str) -> bool {
         None => (rest, None),
     };
     if let Some(f) = fragment {
-        if !chars_ok(f, |c| pchar(c) || c == b'/' || c == b'?') {
+        if !chars_ok(f, PCHAR | SLASH | QUESTION) {
             return false;
         }
     }
@@ -72,7 +93,7 @@ pub(crate) fn is_uri(s: &str) -> bool {
         None => (rest, None),
     };
     if let Some(q) = query {
-        if !chars_ok(q, |c| pchar(c) || c == b'/' || c == b'?') {
+        if !chars_ok(q, PCHAR | SLASH | QUESTION) {
             return false;
         }
     }
@@ -85,7 +106,7 @@ pub(crate) fn is_uri(s: &str) -> bool {
     } else {
         hier
     };
-    chars_ok(path, |c| pchar(c) || c == b'/')
+    chars_ok(path, PCHAR | SLASH)
 }
 
 fn is_authority(a: &[u8]) -> bool {
@@ -94,7 +115,7 @@ fn is_authority(a: &[u8]) -> bool {
         None => (None, a),
     };
     if let Some(u) = userinfo {
-        if !chars_ok(u, |c| unreserved(c) || sub_delim(c) || c == b':') {
+        if !chars_ok(u, UNRESERVED | SUB_DELIM | COLON) {
             return false;
         }
     }
@@ -120,8 +141,7 @@ fn is_authority(a: &[u8]) -> bool {
             None => (hostport, None),
         }
     };
-    chars_ok(host, |c| unreserved(c) || sub_delim(c))
-        && port.is_none_or(|p| p.iter().all(u8::is_ascii_digit))
+    chars_ok(host, UNRESERVED | SUB_DELIM) && port.is_none_or(|p| p.iter().all(u8::is_ascii_digit))
 }
 
 /// Whether `s` is an IPv4 address or CIDR block (`a.b.c.d[/0-32]`), as §6.8.1 requires.

@@ -8,7 +8,8 @@
 //! looking each up in its row, then applies the row's rules. Nothing allocates unless
 //! there is something to report.
 //!
-//! Section numbers in messages are those of the STIX 2.1 OASIS Standard.
+//! Section numbers in messages are those of STIX Version 2.1 Errata 01, the current
+//! text of the OASIS standard.
 //!
 //! ```
 //! use vigil_stix::validate_object;

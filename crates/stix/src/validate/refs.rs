@@ -61,17 +61,17 @@ pub(crate) enum Targets {
 impl Targets {
     /// Whether an identifier of type `t` may be referenced.
     pub fn allows(self, t: &str) -> bool {
-        let sco = crate::object::is_sco_type(t);
-        let sdo = SDO_TYPES.contains(&t);
-        let sro = SRO_TYPES.contains(&t);
-        let meta = META_TYPES.contains(&t);
+        let sco = || crate::object::is_sco_type(t);
+        let sdo = || SDO_TYPES.contains(&t);
+        let sro = || SRO_TYPES.contains(&t);
+        let meta = || META_TYPES.contains(&t);
         match self {
             Targets::Any => t != "bundle",
             Targets::Only(types) => types.contains(&t),
-            Targets::Sdo => !(sco || sro || meta),
-            Targets::SdoOrSco => !(sro || meta),
-            Targets::Sco => !(sdo || sro || meta),
-            Targets::ScoOrSro => !(sdo || meta),
+            Targets::Sdo => !(sco() || sro() || meta()),
+            Targets::SdoOrSco => !(sro() || meta()),
+            Targets::Sco => !(sdo() || sro() || meta()),
+            Targets::ScoOrSro => !(sdo() || meta()),
         }
     }
 
@@ -94,12 +94,19 @@ impl Targets {
 /// `a-z`, `0-9` and `-`, starting with a letter, with no `--` and no trailing `-`.
 pub(crate) fn is_type_name(t: &str) -> bool {
     let b = t.as_bytes();
-    (3..=250).contains(&b.len())
-        && b[0].is_ascii_lowercase()
-        && b[b.len() - 1] != b'-'
-        && b.iter()
-            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-        && !t.contains("--")
+    if !(3..=250).contains(&b.len()) || !b[0].is_ascii_lowercase() || b[b.len() - 1] == b'-' {
+        return false;
+    }
+    let mut prev = 0u8;
+    for &c in b {
+        if !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+            || (c == b'-' && prev == b'-')
+        {
+            return false;
+        }
+        prev = c;
+    }
+    true
 }
 
 /// A checked identifier's parts.
@@ -125,10 +132,17 @@ pub(crate) fn parse_id(s: &str) -> Result<Id<'_>, &'static str> {
     if !head.ends_with(b"--") {
         return Err("expected 'type--UUID'");
     }
-    let is_uuid = uuid.iter().enumerate().all(|(i, &c)| match i {
-        8 | 13 | 18 | 23 => c == b'-',
-        _ => c.is_ascii_hexdigit(),
-    });
+    let groups_hex = [
+        &uuid[..8],
+        &uuid[9..13],
+        &uuid[14..18],
+        &uuid[19..23],
+        &uuid[24..],
+    ]
+    .iter()
+    .all(|g| g.iter().all(u8::is_ascii_hexdigit));
+    let is_uuid =
+        uuid[8] == b'-' && uuid[13] == b'-' && uuid[18] == b'-' && uuid[23] == b'-' && groups_hex;
     if !is_uuid {
         return Err("the part after '--' is not a UUID (8-4-4-4-12 hexadecimal digits)");
     }

@@ -68,7 +68,7 @@ pub(crate) enum Rule {
 pub(crate) struct Shape {
     /// The type name (or the structure's name for embedded shapes).
     pub name: &'static str,
-    /// The spec section that defines it (STIX 2.1 OASIS Standard numbering).
+    /// The spec section that defines it (STIX 2.1 Errata 01 numbering).
     pub section: &'static str,
     /// What kind of object it is.
     pub class: Class,
@@ -197,7 +197,7 @@ static SDOS: &[Shape] = &[
         "incident",
         "4.6",
         Class::Sdo,
-        &[NAME_DESC[0], NAME_DESC[1], ("kill_chain_phases", KillChain)],
+        &[NAME_DESC[0], NAME_DESC[1]],
         &["name"],
         &[],
     ),

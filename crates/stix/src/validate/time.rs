@@ -1,4 +1,4 @@
-//! Timestamp checks for validation (STIX 2.1 §2.15 "Timestamp"; errata 01 §2.16):
+//! Timestamp checks for validation (STIX 2.1 §2.16 "Timestamp"):
 //! RFC 3339 in UTC, `YYYY-MM-DDTHH:MM:SS[.s+]Z`, with real calendar dates.
 //!
 //! This is a borrowing twin of [`crate::Timestamp::parse`]: validation runs on every
