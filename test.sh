@@ -22,7 +22,7 @@ cargo build --release --workspace --quiet
 
 step "Rust tests"
 set +e
-cargo test --release --workspace 2>&1 | tee target/rust-tests.log
+cargo test --release --workspace --no-fail-fast 2>&1 | tee target/rust-tests.log
 rust_status=${PIPESTATUS[0]}
 set -e
 sum_field() { grep -E '^test result:' target/rust-tests.log | grep -Eo "[0-9]+ $1" | awk '{s+=$1} END {print s+0}'; }

@@ -163,7 +163,10 @@ fn import_cmd(g: &Global, paths: &[std::path::PathBuf], lenient: bool, quiet: bo
 fn resolve(store: &SqliteStore, key: &str) -> Result<Option<String>> {
     let found = store.resolve(key)?;
     if found.is_none() {
-        eprintln!("vigil: no object matches '{key}' in {}", store.dir().display());
+        eprintln!(
+            "vigil: no object matches '{key}' in {}",
+            store.dir().display()
+        );
     }
     Ok(found)
 }
@@ -182,7 +185,9 @@ fn as_of_key(t: &str) -> Result<String> {
 fn get(g: &Global, key: &str, as_of: Option<&str>) -> Result<i32> {
     let instant = as_of.map(as_of_key).transpose()?;
     let store = SqliteStore::open_read(&g.data)?;
-    let Some(id) = resolve(&store, key)? else { return Ok(1) };
+    let Some(id) = resolve(&store, key)? else {
+        return Ok(1);
+    };
     let version = match (&instant, as_of) {
         (Some(k), Some(t)) => {
             let v = store.get_as_of(&id, k)?;
@@ -231,7 +236,9 @@ fn neighbors(
     max_nodes: usize,
 ) -> Result<i32> {
     let store = SqliteStore::open_read(&g.data)?;
-    let Some(id) = resolve(&store, key)? else { return Ok(1) };
+    let Some(id) = resolve(&store, key)? else {
+        return Ok(1);
+    };
     let graph = store.neighbors(&NeighborQuery {
         id,
         depth,
@@ -251,7 +258,9 @@ fn neighbors(
 
 fn history(g: &Global, key: &str) -> Result<i32> {
     let store = SqliteStore::open_read(&g.data)?;
-    let Some(id) = resolve(&store, key)? else { return Ok(1) };
+    let Some(id) = resolve(&store, key)? else {
+        return Ok(1);
+    };
     let versions = store.history(&id)?;
     let mut out = stdout();
     if g.json {

@@ -40,8 +40,15 @@ fn check_bundle(name: &str) {
     let objects = objects_of(&raw);
     let expected = expected_counts(&objects);
     let dir = TempDir::new("attack");
-    let (out, report) = run_json(vigil(dir.path(), &["import", "--json", path.to_str().unwrap()]));
-    assert!(out.status.success(), "{name}: import failed: {}", stdout(&out));
+    let (out, report) = run_json(vigil(
+        dir.path(),
+        &["import", "--json", path.to_str().unwrap()],
+    ));
+    assert!(
+        out.status.success(),
+        "{name}: import failed: {}",
+        stdout(&out)
+    );
     let by_type: BTreeMap<String, u64> = serde_json::from_value(report["by_type"].clone()).unwrap();
     assert_eq!(by_type, expected, "{name}: by_type");
     let total: u64 = expected.values().sum();
@@ -51,7 +58,8 @@ fn check_bundle(name: &str) {
 
     let (_, stats) = run_json(vigil(dir.path(), &["stats", "--json"]));
     assert_eq!(stats["objects"], total);
-    let stats_by_type: BTreeMap<String, u64> = serde_json::from_value(stats["by_type"].clone()).unwrap();
+    let stats_by_type: BTreeMap<String, u64> =
+        serde_json::from_value(stats["by_type"].clone()).unwrap();
     assert_eq!(stats_by_type, expected);
 
     // Every object, custom x-mitre-* ones included, comes back equal.
@@ -60,18 +68,29 @@ fn check_bundle(name: &str) {
     let mut custom = 0;
     for o in &objects {
         let id = o["id"].as_str().unwrap();
-        assert_eq!(exported.get(id), Some(o), "{name}: {id} changed on the way through");
+        assert_eq!(
+            exported.get(id),
+            Some(o),
+            "{name}: {id} changed on the way through"
+        );
         custom += usize::from(o["type"].as_str().unwrap().starts_with("x-mitre-"));
     }
     assert!(custom > 0);
 
     // Importing again changes nothing.
-    let (out, again) = run_json(vigil(dir.path(), &["import", "--json", path.to_str().unwrap()]));
+    let (out, again) = run_json(vigil(
+        dir.path(),
+        &["import", "--json", path.to_str().unwrap()],
+    ));
     assert!(out.status.success());
     assert_eq!(again["unchanged"], total);
     assert_eq!(again["added"], 0);
     let (out, _) = run_json(vigil(dir.path(), &["verify", "--json"]));
-    assert!(out.status.success(), "store inconsistent after re-import: {}", stdout(&out));
+    assert!(
+        out.status.success(),
+        "store inconsistent after re-import: {}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -125,7 +144,11 @@ fn get_by_attack_id_and_stix_id() {
         let (out, o) = run_json(vigil(d, &["get", key, "--json"]));
         assert!(out.status.success(), "get {key}: {}", stderr(&out));
         assert_eq!(o["type"], ty, "get {key}");
-        assert!(ext_ids(&o).iter().any(|e| e.eq_ignore_ascii_case(key)), "get {key} gave {}", o["id"]);
+        assert!(
+            ext_ids(&o).iter().any(|e| e.eq_ignore_ascii_case(key)),
+            "get {key} gave {}",
+            o["id"]
+        );
         assert_ne!(o["revoked"], true);
         let id = o["id"].as_str().unwrap();
         let (_, same) = run_json(vigil(d, &["get", id, "--json"]));
@@ -134,7 +157,11 @@ fn get_by_attack_id_and_stix_id() {
     let (_, apt3) = run_json(vigil(d, &["get", "G0022", "--json"]));
     assert_eq!(apt3["name"], "APT3");
     let human = run(vigil(d, &["get", "G0022"]));
-    assert!(stdout(&human).starts_with("intrusion-set  G0022  APT3"), "{}", stdout(&human));
+    assert!(
+        stdout(&human).starts_with("intrusion-set  G0022  APT3"),
+        "{}",
+        stdout(&human)
+    );
     let missing = run(vigil(d, &["get", "T9999"]));
     assert!(!missing.status.success());
     assert!(stderr(&missing).contains("no object matches 'T9999'"));
@@ -143,16 +170,36 @@ fn get_by_attack_id_and_stix_id() {
 #[test]
 fn search_finds_spearphishing_techniques() {
     let d = attack_store();
-    let (out, hits) = run_json(vigil(d, &["search", "spearphishing", "--type", "attack-pattern", "--limit", "10", "--json"]));
+    let (out, hits) = run_json(vigil(
+        d,
+        &[
+            "search",
+            "spearphishing",
+            "--type",
+            "attack-pattern",
+            "--limit",
+            "10",
+            "--json",
+        ],
+    ));
     assert!(out.status.success());
     let hits = hits.as_array().unwrap();
     assert!(!hits.is_empty() && hits.len() <= 10);
-    assert!(hits.iter().all(|h| h["type"] == "attack-pattern" && h["revoked"] != true && h["x_mitre_deprecated"] != true));
+    assert!(hits.iter().all(|h| h["type"] == "attack-pattern"
+        && h["revoked"] != true
+        && h["x_mitre_deprecated"] != true));
     let names: Vec<&str> = hits.iter().filter_map(|h| h["name"].as_str()).collect();
-    assert!(names.iter().take(5).any(|n| n.starts_with("Spearphishing")), "{names:?}");
+    assert!(
+        names.iter().take(5).any(|n| n.starts_with("Spearphishing")),
+        "{names:?}"
+    );
     // Aliases and external ids are searchable too.
     let (_, by_alias) = run_json(vigil(d, &["search", "Gothic Panda", "--json"]));
-    assert!(by_alias.as_array().unwrap().iter().any(|h| h["name"] == "APT3"));
+    assert!(by_alias
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|h| h["name"] == "APT3"));
     let (_, by_ext) = run_json(vigil(d, &["search", "T1566.001", "--json"]));
     assert_eq!(by_ext[0]["name"], "Spearphishing Attachment");
 }
@@ -160,16 +207,33 @@ fn search_finds_spearphishing_techniques() {
 #[test]
 fn neighbors_of_apt3() {
     let d = attack_store();
-    let (out, g) = run_json(vigil(d, &["neighbors", "G0022", "--depth", "2", "--rel", "uses", "--json"]));
+    let (out, g) = run_json(vigil(
+        d,
+        &[
+            "neighbors",
+            "G0022",
+            "--depth",
+            "2",
+            "--rel",
+            "uses",
+            "--json",
+        ],
+    ));
     assert!(out.status.success(), "{}", stderr(&out));
     let nodes = g["nodes"].as_array().unwrap();
     assert_eq!(nodes[0]["external_id"], "G0022");
     let depth1: Vec<&serde_json::Value> = nodes.iter().filter(|n| n["depth"] == 1).collect();
     assert!(depth1.len() > 20, "APT3 uses many techniques and tools");
     assert!(depth1.iter().any(|n| n["type"] == "attack-pattern"));
-    assert!(depth1.iter().any(|n| n["type"] == "tool" || n["type"] == "malware"));
+    assert!(depth1
+        .iter()
+        .any(|n| n["type"] == "tool" || n["type"] == "malware"));
     assert!(nodes.iter().any(|n| n["depth"] == 2));
-    assert!(g["edges"].as_array().unwrap().iter().all(|e| e["rel"] == "uses"));
+    assert!(g["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["rel"] == "uses"));
     let human = run(vigil(d, &["neighbors", "G0022"]));
     assert!(stdout(&human).contains("--uses-->"), "{}", stdout(&human));
 }
@@ -178,11 +242,43 @@ fn neighbors_of_apt3() {
 fn revoked_attack_objects_stay_readable() {
     let d = attack_store();
     // ATT&CK keeps revoked techniques; find one through search with --include-revoked.
-    let (_, all) = run_json(vigil(d, &["search", "", "--type", "attack-pattern", "--include-revoked", "--limit", "2000", "--json"]));
-    let revoked: Vec<&serde_json::Value> = all.as_array().unwrap().iter().filter(|o| o["revoked"] == true).collect();
+    let (_, all) = run_json(vigil(
+        d,
+        &[
+            "search",
+            "",
+            "--type",
+            "attack-pattern",
+            "--include-revoked",
+            "--limit",
+            "2000",
+            "--json",
+        ],
+    ));
+    let revoked: Vec<&serde_json::Value> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["revoked"] == true)
+        .collect();
     assert!(!revoked.is_empty());
-    let (_, visible) = run_json(vigil(d, &["search", "", "--type", "attack-pattern", "--limit", "2000", "--json"]));
-    assert!(visible.as_array().unwrap().iter().all(|o| o["revoked"] != true));
+    let (_, visible) = run_json(vigil(
+        d,
+        &[
+            "search",
+            "",
+            "--type",
+            "attack-pattern",
+            "--limit",
+            "2000",
+            "--json",
+        ],
+    ));
+    assert!(visible
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["revoked"] != true));
     let id = revoked[0]["id"].as_str().unwrap();
     let (out, o) = run_json(vigil(d, &["get", id, "--json"]));
     assert!(out.status.success());

@@ -27,7 +27,12 @@ fn uuid(i: usize, salt: u64) -> String {
 /// A bundle of `n` valid indicators.
 fn big_bundle(path: &std::path::Path, n: usize) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    write!(f, "{{\"type\": \"bundle\", \"id\": \"bundle--{}\", \"objects\": [", uuid(n, 7)).unwrap();
+    write!(
+        f,
+        "{{\"type\": \"bundle\", \"id\": \"bundle--{}\", \"objects\": [",
+        uuid(n, 7)
+    )
+    .unwrap();
     for i in 0..n {
         if i > 0 {
             f.write_all(b",").unwrap();
@@ -53,7 +58,10 @@ fn count(data: &std::path::Path) -> u64 {
 
 fn assert_consistent(data: &std::path::Path) {
     let (out, v) = run_json(vigil(data, &["verify", "--json"]));
-    assert!(out.status.success(), "store inconsistent after the kill: {v}");
+    assert!(
+        out.status.success(),
+        "store inconsistent after the kill: {v}"
+    );
 }
 
 /// Starts the import, kills it with SIGKILL once it is well under way.
@@ -74,13 +82,23 @@ fn kill_midway(data: &std::path::Path, bundle: &std::path::Path) {
     };
     let base = written();
     while written() < base + (8 << 20) && start.elapsed() < Duration::from_secs(60) {
-        assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed; make the bundle larger");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import finished before it could be killed; make the bundle larger"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
-    assert!(child.try_wait().unwrap().is_none(), "the import finished before it could be killed");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the import finished before it could be killed"
+    );
     child.kill().unwrap();
     let status = child.wait().unwrap();
-    assert_eq!(status.signal(), Some(9), "expected the import to die by SIGKILL, got {status}");
+    assert_eq!(
+        status.signal(),
+        Some(9),
+        "expected the import to die by SIGKILL, got {status}"
+    );
 }
 
 #[test]
@@ -94,7 +112,10 @@ fn sigkill_during_first_import_and_during_a_later_one() {
     kill_midway(&data, &bundle);
     assert_consistent(&data);
     let n = count(&data);
-    assert!(n == 0 || n == N as u64, "partial bundle in the store: {n} objects");
+    assert!(
+        n == 0 || n == N as u64,
+        "partial bundle in the store: {n} objects"
+    );
     let out = run(vigil(&data, &["import", "-q", bundle.to_str().unwrap()]));
     assert!(out.status.success(), "re-run failed: {}", stdout(&out));
     assert_eq!(count(&data), N as u64);
@@ -102,12 +123,23 @@ fn sigkill_during_first_import_and_during_a_later_one() {
 
     // 2. A later import, into a store that already holds something.
     let data2 = tmp.join("data2");
-    let out = run(vigil(&data2, &["import", common::data("stix-examples/threat-reports/apt1.json").to_str().unwrap()]));
+    let out = run(vigil(
+        &data2,
+        &[
+            "import",
+            common::data("stix-examples/threat-reports/apt1.json")
+                .to_str()
+                .unwrap(),
+        ],
+    ));
     assert!(out.status.success());
     kill_midway(&data2, &bundle);
     assert_consistent(&data2);
     let n = count(&data2);
-    assert!(n == 76 || n == 76 + N as u64, "partial bundle in the store: {n} objects");
+    assert!(
+        n == 76 || n == 76 + N as u64,
+        "partial bundle in the store: {n} objects"
+    );
     let out = run(vigil(&data2, &["import", "-q", bundle.to_str().unwrap()]));
     assert!(out.status.success(), "re-run failed: {}", stdout(&out));
     assert_eq!(count(&data2), 76 + N as u64);

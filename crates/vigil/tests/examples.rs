@@ -28,7 +28,10 @@ fn every_example_round_trips() {
     for f in files {
         let dir = TempDir::new("examples");
         let objects = objects_of(&std::fs::read(&f).unwrap());
-        let (out, report) = run_json(vigil(dir.path(), &["import", "--json", f.to_str().unwrap()]));
+        let (out, report) = run_json(vigil(
+            dir.path(),
+            &["import", "--json", f.to_str().unwrap()],
+        ));
         assert!(out.status.success(), "{}: {}", f.display(), stdout(&out));
         assert_eq!(report["invalid"], 0, "{}", f.display());
         let exported = export_by_id(dir.path(), &[]);
@@ -47,9 +50,15 @@ fn every_example_round_trips() {
 #[test]
 fn all_examples_in_one_store_from_a_directory() {
     let dir = TempDir::new("examples-dir");
-    let (out, report) = run_json(vigil(dir.path(), &["import", "--json", data("stix-examples").to_str().unwrap()]));
+    let (out, report) = run_json(vigil(
+        dir.path(),
+        &["import", "--json", data("stix-examples").to_str().unwrap()],
+    ));
     assert!(out.status.success(), "{}", stdout(&out));
-    let total: usize = example_files().iter().map(|f| objects_of(&std::fs::read(f).unwrap()).len()).sum();
+    let total: usize = example_files()
+        .iter()
+        .map(|f| objects_of(&std::fs::read(f).unwrap()).len())
+        .sum();
     assert_eq!(report["objects"], total);
     let (out, _) = run_json(vigil(dir.path(), &["verify", "--json"]));
     assert!(out.status.success());
@@ -68,13 +77,17 @@ fn compressed_and_stdin_inputs() {
     std::fs::write(&zst, zstd::encode_all(&bytes[..], 3).unwrap()).unwrap();
     for input in [gz, zst] {
         let dir = TempDir::new("compressed-store");
-        let (out, r) = run_json(vigil(dir.path(), &["import", "--json", input.to_str().unwrap()]));
+        let (out, r) = run_json(vigil(
+            dir.path(),
+            &["import", "--json", input.to_str().unwrap()],
+        ));
         assert!(out.status.success());
         assert_eq!(r["added"], 76);
     }
     let dir = TempDir::new("stdin");
     let mut c = vigil(dir.path(), &["import", "--json", "-"]);
-    c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+    c.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
     let mut child = c.spawn().unwrap();
     std::io::Write::write_all(child.stdin.as_mut().unwrap(), &bytes).unwrap();
     drop(child.stdin.take());
@@ -98,13 +111,30 @@ fn stix20_input_is_stored_as_21() {
          "modified": "2016-04-06T20:07:09.000Z", "name": "Poison Ivy", "labels": ["remote-access-trojan"]}]}"#,
     )
     .unwrap();
-    let (out, r) = run_json(vigil(dir.path(), &["import", "--json", f.to_str().unwrap()]));
+    let (out, r) = run_json(vigil(
+        dir.path(),
+        &["import", "--json", f.to_str().unwrap()],
+    ));
     assert!(out.status.success(), "{}", stdout(&out));
     assert_eq!(r["upgraded_from_20"], 2);
-    let (_, ind) = run_json(vigil(dir.path(), &["get", "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "--json"]));
+    let (_, ind) = run_json(vigil(
+        dir.path(),
+        &[
+            "get",
+            "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "--json",
+        ],
+    ));
     assert_eq!(ind["spec_version"], "2.1");
     assert_eq!(ind["pattern_type"], "stix");
-    let (_, mal) = run_json(vigil(dir.path(), &["get", "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b", "--json"]));
+    let (_, mal) = run_json(vigil(
+        dir.path(),
+        &[
+            "get",
+            "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
+            "--json",
+        ],
+    ));
     assert_eq!(mal["is_family"], true);
     assert_eq!(mal["labels"][0], "remote-access-trojan");
 }

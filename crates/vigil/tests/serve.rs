@@ -10,14 +10,21 @@ use std::time::{Duration, Instant};
 fn get(port: u16, path: &str) -> Option<(u16, String)> {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).ok()?;
     let text = String::from_utf8_lossy(&buf).into_owned();
     let (head, body) = text.split_once("\r\n\r\n")?;
     let status = head.split_whitespace().nth(1)?.parse().ok()?;
     // Undo chunked transfer encoding if the server used it.
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         let mut out = String::new();
         let mut rest = body;
         while let Some((len, tail)) = rest.split_once("\r\n") {
@@ -37,7 +44,10 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
 
 fn json(port: u16, path: &str) -> (u16, serde_json::Value) {
     let (status, body) = get(port, path).unwrap_or_else(|| panic!("no answer for {path}"));
-    (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}")))
+    (
+        status,
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {body}")),
+    )
 }
 
 struct Server(std::process::Child);
@@ -51,17 +61,27 @@ impl Drop for Server {
 #[test]
 fn first_start_loads_attack_and_serves_the_api() {
     let dir = TempDir::new("serve");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = vigil(&dir.join("data"), &["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = vigil(
+        &dir.join("data"),
+        &["serve", "--listen", &format!("127.0.0.1:{port}")],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
     let mut server = Server(child);
     let start = Instant::now();
     while get(port, "/healthz").is_none() {
         assert!(server.0.try_wait().unwrap().is_none(), "serve exited early");
-        assert!(start.elapsed() < Duration::from_secs(120), "serve did not come up");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "serve did not come up"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let (s, h) = json(port, "/healthz");
@@ -87,12 +107,18 @@ fn first_start_loads_attack_and_serves_the_api() {
     assert_eq!(s, 200);
     assert_eq!(h["versions"].as_array().unwrap().len(), 1);
 
-    let (s, r) = json(port, "/api/v1/search?q=spearphishing&type=attack-pattern&limit=5");
+    let (s, r) = json(
+        port,
+        "/api/v1/search?q=spearphishing&type=attack-pattern&limit=5",
+    );
     assert_eq!(s, 200);
     let hits = r["hits"].as_array().unwrap();
     assert!(!hits.is_empty() && hits.len() <= 5);
     assert!(hits.iter().all(|h| h["type"] == "attack-pattern"));
-    assert!(hits[0]["object"]["name"].as_str().unwrap().contains("Spearphishing"));
+    assert!(hits[0]["object"]["name"]
+        .as_str()
+        .unwrap()
+        .contains("Spearphishing"));
 
     let (s, g) = json(port, "/api/v1/objects/G0022/neighbors?depth=1&rel=uses");
     assert_eq!(s, 200);
@@ -106,13 +132,29 @@ fn first_start_loads_attack_and_serves_the_api() {
     assert_eq!(s, 404);
 
     // A second start finds ATT&CK loaded and does not load it again.
-    let _ = std::process::Command::new("kill").arg("-TERM").arg(server.0.id().to_string()).status();
+    let _ = std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(server.0.id().to_string())
+        .status();
     let status = server.0.wait().unwrap();
-    assert!(status.success(), "serve did not shut down cleanly on SIGTERM: {status}");
+    assert!(
+        status.success(),
+        "serve did not shut down cleanly on SIGTERM: {status}"
+    );
     let mut err = String::new();
-    server.0.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    server
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     assert!(err.contains("loading the bundled MITRE ATT&CK"), "{err}");
     let out = run(vigil(&dir.join("data"), &["init"]));
     assert!(out.status.success());
-    assert!(!stderr(&out).contains("loading the bundled"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("loading the bundled"),
+        "{}",
+        stderr(&out)
+    );
 }

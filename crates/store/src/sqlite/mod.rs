@@ -1,10 +1,14 @@
 //! The embedded backend: one SQLite database (WAL mode) in the data directory.
 //!
 //! `versions` is the truth: every version of every object, keyed by
-//! `(id, version)`. Everything else is derived from it and rebuilt by
-//! [`WriteStore::reindex`](crate::WriteStore::reindex): `current` (the newest
-//! version per id), `ext_ids`, `marking_sets` (each distinct set of marking
-//! references once; `current.marking_set` points at it, so access decisions can
+//! `(oid, version)`, where `oid` numbers objects in the order they first
+//! arrived. `objects` maps each STIX id to its `oid` (looked up by a 64-bit hash
+//! of the id, `idh`, so the one index with random keys stays small) and records
+//! the current version (`vrow`, the newest) with what queries need of it.
+//! Everything but the id-to-oid mapping is derived from `versions` and rebuilt
+//! by [`WriteStore::reindex`](crate::WriteStore::reindex): the current-version
+//! columns of `objects`, `ext_ids`, `marking_sets` (each distinct set of marking
+//! references once; `objects.marking_set` points at it, so access decisions can
 //! be made per set rather than per object), `edges` (graph adjacency, both
 //! directions by index) and `fts` (FTS5 over names, aliases, external ids and
 //! descriptions of all but relationship objects, one row per current version). An import is one SQLite
@@ -26,36 +30,50 @@ use std::path::{Path, PathBuf};
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "vigil.db";
 const LOCK_FILE: &str = "lock";
-const SCHEMA_VERSION: &str = "1";
+const SCHEMA_VERSION: &str = "2";
+
+/// The 64-bit FNV-1a hash of a STIX id: the key of `objects_idh`. Stored, so it
+/// must never change. Lookups also compare the id, so collisions are harmless.
+pub(crate) fn id_hash(id: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS objects (
+    oid         INTEGER PRIMARY KEY,
+    idh         INTEGER NOT NULL,
+    id          TEXT NOT NULL,
+    vrow        INTEGER NOT NULL,
+    type        TEXT NOT NULL,
+    version     TEXT NOT NULL,
+    hidden      INTEGER NOT NULL,
+    name        TEXT,
+    ext_id      TEXT,
+    marking_set INTEGER
+);
+CREATE INDEX IF NOT EXISTS objects_idh ON objects (idh);
+CREATE INDEX IF NOT EXISTS objects_type ON objects (type);
+CREATE INDEX IF NOT EXISTS objects_marking_set ON objects (marking_set);
 CREATE TABLE IF NOT EXISTS versions (
-    rowid   INTEGER PRIMARY KEY,
-    id      TEXT NOT NULL,
+    vrow    INTEGER PRIMARY KEY,
+    oid     INTEGER NOT NULL,
     version TEXT NOT NULL,
     added   TEXT NOT NULL,
-    json    TEXT NOT NULL,
-    UNIQUE (id, version)
+    json    TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS current (
-    id      TEXT PRIMARY KEY,
-    vrow    INTEGER NOT NULL,
-    type    TEXT NOT NULL,
-    version TEXT NOT NULL,
-    hidden  INTEGER NOT NULL,
-    name    TEXT,
-    ext_id  TEXT,
-    marking_set INTEGER
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS current_type ON current (type);
-CREATE INDEX IF NOT EXISTS current_marking_set ON current (marking_set);
-CREATE TABLE IF NOT EXISTS ext_ids (ext_id TEXT NOT NULL COLLATE NOCASE, source TEXT NOT NULL, id TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS versions_oid ON versions (oid, version);
+CREATE TABLE IF NOT EXISTS ext_ids (ext_id TEXT NOT NULL COLLATE NOCASE, source TEXT NOT NULL, oid INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS ext_ids_ext ON ext_ids (ext_id);
-CREATE INDEX IF NOT EXISTS ext_ids_id ON ext_ids (id);
+CREATE INDEX IF NOT EXISTS ext_ids_oid ON ext_ids (oid);
 CREATE TABLE IF NOT EXISTS marking_sets (set_id INTEGER PRIMARY KEY, markings TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS edges (
-    source TEXT NOT NULL, target TEXT NOT NULL, rel TEXT NOT NULL, via TEXT NOT NULL, kind INTEGER NOT NULL,
+    source TEXT NOT NULL, target TEXT NOT NULL, rel TEXT NOT NULL, via INTEGER NOT NULL, kind INTEGER NOT NULL,
     PRIMARY KEY (source, target, rel, via)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_target ON edges (target);

@@ -1,6 +1,6 @@
 //! Reads: objects, history, as-of, search, neighbours, stats, export, checks.
 
-use super::SqliteStore;
+use super::{id_hash, SqliteStore};
 use crate::{
     Candidate, Consistency, EdgeKind, ExportFilter, Graph, GraphEdge, Hit, NeighborQuery, Node,
     ReadStore, Record, Result, SearchQuery, Stats, StoreError, Version,
@@ -40,8 +40,12 @@ impl SqliteStore {
     fn node(&self, id: &str, depth: usize) -> Result<(Node, bool)> {
         let row: Option<(String, Option<String>, Option<String>, bool)> = self
             .conn
-            .prepare_cached("SELECT type, name, ext_id, hidden FROM current WHERE id = ?1")?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .prepare_cached(
+                "SELECT type, name, ext_id, hidden FROM objects WHERE idh = ?1 AND id = ?2",
+            )?
+            .query_row(params![id_hash(id), id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
         Ok(match row {
             Some((object_type, name, external_id, hidden)) => (
@@ -75,10 +79,10 @@ impl SqliteStore {
     fn edges_of(&self, id: &str) -> Result<Vec<(GraphEdge, bool)>> {
         let mut out = Vec::new();
         for sql in [
-            "SELECT e.source, e.target, e.rel, e.via, e.kind, coalesce(c.hidden, 0) FROM edges e
-             LEFT JOIN current c ON c.id = e.via WHERE e.source = ?1",
-            "SELECT e.source, e.target, e.rel, e.via, e.kind, coalesce(c.hidden, 0) FROM edges e
-             LEFT JOIN current c ON c.id = e.via WHERE e.target = ?1",
+            "SELECT e.source, e.target, e.rel, h.id, e.kind, h.hidden FROM edges e
+             JOIN objects h ON h.oid = e.via WHERE e.source = ?1",
+            "SELECT e.source, e.target, e.rel, h.id, e.kind, h.hidden FROM edges e
+             JOIN objects h ON h.oid = e.via WHERE e.target = ?1",
         ] {
             let mut st = self.conn.prepare_cached(sql)?;
             let rows = st.query_map([id], |r| {
@@ -106,9 +110,10 @@ impl ReadStore for SqliteStore {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT v.id, v.version, v.added, 1, v.json FROM current c JOIN versions v ON v.rowid = c.vrow WHERE c.id = ?1",
+                "SELECT o.id, v.version, v.added, 1, v.json FROM objects o JOIN versions v ON v.vrow = o.vrow
+                 WHERE o.idh = ?1 AND o.id = ?2",
             )?
-            .query_row([id], version_row)
+            .query_row(params![id_hash(id), id], version_row)
             .optional()?)
     }
 
@@ -116,10 +121,10 @@ impl ReadStore for SqliteStore {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT v.id, v.version, v.added, v.rowid = (SELECT vrow FROM current WHERE id = ?1), v.json
-                 FROM versions v WHERE v.id = ?1 AND v.version <= ?2 ORDER BY v.version DESC LIMIT 1",
+                "SELECT o.id, v.version, v.added, v.vrow = o.vrow, v.json FROM objects o JOIN versions v ON v.oid = o.oid
+                 WHERE o.idh = ?1 AND o.id = ?2 AND v.version <= ?3 ORDER BY v.version DESC LIMIT 1",
             )?
-            .query_row([id, instant_key], version_row)
+            .query_row(params![id_hash(id), id, instant_key], version_row)
             .optional()?)
     }
 
@@ -128,13 +133,13 @@ impl ReadStore for SqliteStore {
         if Identifier::parse(key).is_ok() {
             let known: Option<String> = self
                 .conn
-                .prepare_cached("SELECT id FROM versions WHERE id = ?1 LIMIT 1")?
-                .query_row([key], |r| r.get(0))
+                .prepare_cached("SELECT id FROM objects WHERE idh = ?1 AND id = ?2")?
+                .query_row(params![id_hash(key), key], |r| r.get(0))
                 .optional()?;
             return Ok(known);
         }
         let mut st = self.conn.prepare_cached(
-            "SELECT x.id, x.source, c.hidden FROM ext_ids x JOIN current c ON c.id = x.id WHERE x.ext_id = ?1",
+            "SELECT o.id, x.source, o.hidden FROM ext_ids x JOIN objects o ON o.oid = x.oid WHERE x.ext_id = ?1",
         )?;
         let mut rows: Vec<(String, String, bool)> = st
             .query_map([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
@@ -164,10 +169,10 @@ impl ReadStore for SqliteStore {
 
     fn history(&self, id: &str) -> Result<Vec<Version>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT v.id, v.version, v.added, v.rowid = (SELECT vrow FROM current WHERE id = ?1), v.json
-             FROM versions v WHERE v.id = ?1 ORDER BY v.version",
+            "SELECT o.id, v.version, v.added, v.vrow = o.vrow, v.json FROM objects o JOIN versions v ON v.oid = o.oid
+             WHERE o.idh = ?1 AND o.id = ?2 ORDER BY v.version",
         )?;
-        let rows = st.query_map([id], version_row)?;
+        let rows = st.query_map(params![id_hash(id), id], version_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -188,7 +193,7 @@ impl ReadStore for SqliteStore {
             Some(m) => {
                 let mut st = self.conn.prepare_cached(
                     "SELECT c.id, c.type, c.name, c.ext_id, v.json, -bm25(fts, 10.0, 8.0, 10.0, 1.0) AS score
-                     FROM fts JOIN versions v ON v.rowid = fts.rowid JOIN current c ON c.id = v.id
+                     FROM fts JOIN versions v ON v.vrow = fts.rowid JOIN objects c ON c.oid = v.oid
                      WHERE fts MATCH ?1 AND (?2 OR c.hidden = 0)
                        AND (?3 = '[]' OR c.type IN (SELECT value FROM json_each(?3)))
                      ORDER BY score DESC LIMIT ?4",
@@ -200,7 +205,7 @@ impl ReadStore for SqliteStore {
             None => {
                 let mut st = self.conn.prepare_cached(
                     "SELECT c.id, c.type, c.name, c.ext_id, v.json, 0.0
-                     FROM current c JOIN versions v ON v.rowid = c.vrow
+                     FROM objects c JOIN versions v ON v.vrow = c.vrow
                      WHERE (?1 OR c.hidden = 0) AND (?2 = '[]' OR c.type IN (SELECT value FROM json_each(?2)))
                      ORDER BY c.name IS NULL, c.name, c.id LIMIT ?3",
                 )?;
@@ -289,7 +294,7 @@ impl ReadStore for SqliteStore {
         {
             let mut st = self
                 .conn
-                .prepare_cached("SELECT type, count(*), sum(hidden) FROM current GROUP BY type")?;
+                .prepare_cached("SELECT type, count(*), sum(hidden) FROM objects GROUP BY type")?;
             let mut rows = st.query([])?;
             while let Some(r) = rows.next()? {
                 let n: u64 = r.get(1)?;
@@ -315,11 +320,11 @@ impl ReadStore for SqliteStore {
     ) -> Result<u64> {
         let types = types_json(&filter.types);
         let sql = if filter.all_versions {
-            "SELECT v.json FROM versions v JOIN current c ON c.id = v.id
-             WHERE ?1 = '[]' OR c.type IN (SELECT value FROM json_each(?1)) ORDER BY c.vrow, v.version"
+            "SELECT v.json FROM objects c JOIN versions v ON v.oid = c.oid
+             WHERE ?1 = '[]' OR c.type IN (SELECT value FROM json_each(?1)) ORDER BY c.oid, v.version"
         } else {
-            "SELECT v.json FROM current c JOIN versions v ON v.rowid = c.vrow
-             WHERE ?1 = '[]' OR c.type IN (SELECT value FROM json_each(?1)) ORDER BY c.vrow"
+            "SELECT v.json FROM objects c JOIN versions v ON v.vrow = c.vrow
+             WHERE ?1 = '[]' OR c.type IN (SELECT value FROM json_each(?1)) ORDER BY c.oid"
         };
         let mut st = self.conn.prepare(sql)?;
         let mut rows = st.query([types])?;
@@ -351,20 +356,24 @@ impl ReadStore for SqliteStore {
         let count = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
         let checks = [
             (
-                "current rows that do not point at their own version",
-                "SELECT count(*) FROM current c LEFT JOIN versions v ON v.rowid = c.vrow WHERE v.id IS NOT c.id OR v.version IS NOT c.version",
+                "objects that do not point at a version of their own",
+                "SELECT count(*) FROM objects o LEFT JOIN versions v ON v.vrow = o.vrow
+                 WHERE v.oid IS NOT o.oid OR v.version IS NOT o.version",
             ),
             (
                 "objects whose current version is not their newest",
-                "SELECT count(*) FROM (SELECT id, max(version) AS m FROM versions GROUP BY id) x
-                 LEFT JOIN current c ON c.id = x.id WHERE c.id IS NULL OR c.version != x.m",
+                "SELECT count(*) FROM (SELECT oid, max(version) AS m FROM versions GROUP BY oid) x
+                 LEFT JOIN objects o ON o.oid = x.oid WHERE o.oid IS NULL OR o.version != x.m",
             ),
             (
                 "index rows for objects not in the store",
-                "SELECT (SELECT count(*) FROM ext_ids WHERE id NOT IN (SELECT id FROM current))
-                      + (SELECT count(*) FROM edges WHERE via NOT IN (SELECT id FROM current))",
+                "SELECT (SELECT count(*) FROM ext_ids WHERE oid NOT IN (SELECT oid FROM objects))
+                      + (SELECT count(*) FROM edges WHERE via NOT IN (SELECT oid FROM objects))",
             ),
-            ("text-index rows for versions that are not current", "SELECT count(*) FROM fts WHERE rowid NOT IN (SELECT vrow FROM current)"),
+            (
+                "text-index rows for versions that are not current",
+                "SELECT count(*) FROM fts WHERE rowid NOT IN (SELECT vrow FROM objects)",
+            ),
         ];
         for (what, sql) in checks {
             let n = count(sql)?;
@@ -375,9 +384,10 @@ impl ReadStore for SqliteStore {
         // Recompute every current object's derived rows and compare the totals.
         let (mut ext, mut edges, mut texts) = (0i64, 0i64, 0i64);
         let mut wrong_marks = 0;
+        let mut wrong_ids = 0;
         {
             let mut st = self.conn.prepare(
-                "SELECT v.json, coalesce(m.markings, '[]') FROM current c JOIN versions v ON v.rowid = c.vrow
+                "SELECT v.json, coalesce(m.markings, '[]'), c.id, c.idh FROM objects c JOIN versions v ON v.vrow = c.vrow
                  LEFT JOIN marking_sets m ON m.set_id = c.marking_set",
             )?;
             let mut rows = st.query([])?;
@@ -389,6 +399,10 @@ impl ReadStore for SqliteStore {
                 };
                 let rec = Record::from_object(&StixObject::new(map));
                 let set: String = r.get(1)?;
+                let (id, idh): (String, i64) = (r.get(2)?, r.get(3)?);
+                if rec.id != id || idh != id_hash(&id) {
+                    wrong_ids += 1;
+                }
                 if serde_json::from_str::<Vec<String>>(&set).ok().as_ref() != Some(&rec.markings) {
                     wrong_marks += 1;
                 }
@@ -403,6 +417,11 @@ impl ReadStore for SqliteStore {
                 edges += distinct.len() as i64;
                 texts += i64::from(rec.has_text());
             }
+        }
+        if wrong_ids > 0 {
+            problems.push(format!(
+                "{wrong_ids} objects whose id or id hash does not match their stored version"
+            ));
         }
         if wrong_marks > 0 {
             problems.push(format!(

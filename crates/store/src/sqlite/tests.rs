@@ -222,6 +222,12 @@ fn revoked_objects_are_hidden_from_search_and_neighbors_but_readable() {
     assert!(s.get(ID).unwrap().is_some());
     assert_eq!(s.history(ID).unwrap().len(), 2);
     assert_eq!(s.resolve("S9999").unwrap().as_deref(), Some(ID));
+    assert_eq!(s.resolve(ID).unwrap().as_deref(), Some(ID));
+    assert_eq!(
+        s.resolve("malware--00000000-0000-4000-8000-000000000000")
+            .unwrap(),
+        None
+    );
     assert_eq!(
         s.resolve("g9999").unwrap().as_deref(),
         Some("intrusion-set--0c5bb9b1-2a3d-4b5f-9f4c-3e1bd8c7a111")

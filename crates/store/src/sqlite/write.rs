@@ -1,16 +1,31 @@
 //! Imports: versions in, derived indexes kept in step, one transaction.
 
-use super::SqliteStore;
-use crate::{ImportTx, PutOutcome, Record, Result, WriteStore};
-use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
+use super::{id_hash, SqliteStore};
+use crate::{ImportTx, PutOutcome, Record, Result, StoreError, WriteStore};
+use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use vigil_stix::{StixObject, Timestamp};
 
+/// The statements every object runs, prepared once per import.
+struct Hot<'a> {
+    find: rusqlite::Statement<'a>,
+    insert_version: rusqlite::Statement<'a>,
+    insert_object: rusqlite::Statement<'a>,
+    insert_fts: rusqlite::Statement<'a>,
+}
+
 struct SqliteImport<'a> {
+    /// Dropped before the transaction ends.
+    hot: Option<Hot<'a>>,
     /// `None` once committed.
     tx: Option<Transaction<'a>>,
-    conn: &'a rusqlite::Connection,
+    /// In an import into an empty store: the id hashes written so far. An id
+    /// whose hash is not here cannot be in the store, so it needs no lookup.
+    fresh: Option<std::collections::HashSet<i64>>,
+    conn: &'a Connection,
     added: String,
     sets: MarkingSets,
+    /// The next object number to hand out.
+    next_oid: i64,
     /// Whether this import runs with a rollback journal (see `begin_import`)
     /// and must put the store back into WAL mode when done.
     bulk: bool,
@@ -23,7 +38,7 @@ struct MarkingSets(std::collections::HashMap<String, i64>);
 impl MarkingSets {
     /// The id of the set of `markings` (sorted, deduplicated), adding it if new;
     /// `None` for an unmarked object.
-    fn id(&mut self, tx: &Transaction<'_>, markings: &[String]) -> rusqlite::Result<Option<i64>> {
+    fn id(&mut self, tx: &Connection, markings: &[String]) -> rusqlite::Result<Option<i64>> {
         if markings.is_empty() {
             return Ok(None);
         }
@@ -43,6 +58,12 @@ impl MarkingSets {
     }
 }
 
+/// Switches the journal mode; whether SQLite now reports that mode.
+fn set_journal_mode(conn: &Connection, mode: &str) -> bool {
+    conn.pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0))
+        .is_ok_and(|m| m.eq_ignore_ascii_case(mode))
+}
+
 impl WriteStore for SqliteStore {
     fn begin_import(&mut self) -> Result<Box<dyn ImportTx + '_>> {
         // Loading into an empty store (a new data directory, the first start):
@@ -58,11 +79,27 @@ impl WriteStore for SqliteStore {
         let bulk = empty && set_journal_mode(&self.conn, "delete");
         let conn = &self.conn;
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        let next_oid: i64 =
+            tx.query_row("SELECT coalesce(max(oid), 0) + 1 FROM objects", [], |r| {
+                r.get(0)
+            })?;
+        let hot = Hot {
+            find: conn.prepare("SELECT oid, vrow, version FROM objects WHERE idh = ?1 AND id = ?2")?,
+            insert_version: conn.prepare("INSERT INTO versions (oid, version, added, json) VALUES (?1, ?2, ?3, ?4)")?,
+            insert_object: conn.prepare(
+                "INSERT INTO objects (oid, idh, id, vrow, type, version, hidden, name, ext_id, marking_set)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?,
+            insert_fts: conn.prepare(FTS_INSERT)?,
+        };
         Ok(Box::new(SqliteImport {
+            hot: Some(hot),
+            fresh: empty.then(std::collections::HashSet::new),
             tx: Some(tx),
             conn,
             added: Timestamp::now().to_string(),
             sets: MarkingSets::default(),
+            next_oid,
             bulk,
         }))
     }
@@ -71,28 +108,25 @@ impl WriteStore for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch(
-            "DELETE FROM current; DELETE FROM ext_ids; DELETE FROM edges; DELETE FROM fts;",
-        )?;
+        tx.execute_batch("DELETE FROM ext_ids; DELETE FROM edges; DELETE FROM fts;")?;
         let mut sets = MarkingSets::default();
         {
             let mut stmt = tx.prepare(
-                "SELECT v.rowid, v.json FROM versions v
-                 WHERE v.version = (SELECT max(version) FROM versions w WHERE w.id = v.id)",
+                "SELECT v.oid, v.vrow, v.json FROM versions v
+                 WHERE v.version = (SELECT max(version) FROM versions w WHERE w.oid = v.oid)",
             )?;
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
-                let vrow: i64 = row.get(0)?;
-                let json: String = row.get(1)?;
+                let oid: i64 = row.get(0)?;
+                let vrow: i64 = row.get(1)?;
+                let json: String = row.get(2)?;
                 let map = serde_json::from_str(&json).map_err(|e| {
-                    crate::StoreError::BadQuery(format!(
-                        "stored version (row {vrow}) is not JSON: {e}"
-                    ))
+                    StoreError::BadQuery(format!("stored version (row {vrow}) is not JSON: {e}"))
                 })?;
-                let rec = Record::from_object(&StixObject::new(map));
+                let rec = Record::with_json(&StixObject::new(map), Some(json));
                 let set = sets.id(&tx, &rec.markings)?;
-                insert_current(&tx, &rec, vrow, set)?;
-                insert_derived(&tx, &rec, vrow)?;
+                write_current(&tx, &rec, oid, vrow, set)?;
+                insert_derived(&tx, &rec, oid, vrow)?;
             }
         }
         tx.commit()?;
@@ -100,79 +134,78 @@ impl WriteStore for SqliteStore {
     }
 }
 
-/// Switches the journal mode; whether SQLite now reports that mode.
-fn set_journal_mode(conn: &rusqlite::Connection, mode: &str) -> bool {
-    conn.pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0))
-        .is_ok_and(|m| m.eq_ignore_ascii_case(mode))
-}
-
 impl Drop for SqliteImport<'_> {
     fn drop(&mut self) {
+        self.hot = None;
         if let Some(tx) = self.tx.take() {
             let _ = tx.rollback();
         }
         if self.bulk && !set_journal_mode(self.conn, "wal") {
-            tracing_warn(&format!(
-                "could not switch {} back to WAL mode",
+            eprintln!(
+                "vigil-store: warning: could not switch {} back to WAL mode",
                 super::DB_FILE
-            ));
+            );
         }
     }
 }
 
-fn tracing_warn(msg: &str) {
-    eprintln!("vigil-store: warning: {msg}");
-}
-
-fn insert_current(
-    tx: &Transaction<'_>,
+/// Points the object's row at a new current version and records what queries need of it.
+fn write_current(
+    tx: &Connection,
     rec: &Record,
+    oid: i64,
     vrow: i64,
     set: Option<i64>,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "INSERT INTO current (id, vrow, type, version, hidden, name, ext_id, marking_set)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "UPDATE objects SET vrow = ?2, type = ?3, version = ?4, hidden = ?5, name = ?6, ext_id = ?7, marking_set = ?8
+         WHERE oid = ?1",
     )?
-    .execute(params![
-        rec.id,
-        vrow,
-        rec.object_type,
-        rec.version,
-        rec.hidden,
-        rec.name,
-        rec.primary_ext_id,
-        set
-    ])?;
+    .execute(params![oid, vrow, rec.object_type, rec.version, rec.hidden, rec.name, rec.primary_ext_id, set])?;
     Ok(())
 }
 
-fn insert_derived(tx: &Transaction<'_>, rec: &Record, vrow: i64) -> rusqlite::Result<()> {
+const FTS_INSERT: &str =
+    "INSERT INTO fts (rowid, name, aliases, ext_ids, description) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+fn insert_derived(tx: &Connection, rec: &Record, oid: i64, vrow: i64) -> rusqlite::Result<()> {
+    insert_refs(tx, rec, oid)?;
+    if rec.has_text() {
+        tx.prepare_cached(FTS_INSERT)?.execute(params![
+            vrow,
+            rec.name,
+            rec.aliases,
+            rec.ext_text,
+            rec.description
+        ])?;
+    }
+    Ok(())
+}
+
+/// External ids and graph edges of the object's current version.
+fn insert_refs(tx: &Connection, rec: &Record, oid: i64) -> rusqlite::Result<()> {
     if !rec.ext_ids.is_empty() {
         let mut st =
-            tx.prepare_cached("INSERT INTO ext_ids (ext_id, source, id) VALUES (?1, ?2, ?3)")?;
+            tx.prepare_cached("INSERT INTO ext_ids (ext_id, source, oid) VALUES (?1, ?2, ?3)")?;
         for (source, ext) in &rec.ext_ids {
-            st.execute(params![ext, source, rec.id])?;
+            st.execute(params![ext, source, oid])?;
         }
     }
     if !rec.edges.is_empty() {
-        let mut st = tx.prepare_cached("INSERT OR IGNORE INTO edges (source, target, rel, via, kind) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        let mut st =
+            tx.prepare_cached("INSERT OR IGNORE INTO edges (source, target, rel, via, kind) VALUES (?1, ?2, ?3, ?4, ?5)")?;
         for e in &rec.edges {
-            st.execute(params![e.source, e.target, e.rel, rec.id, e.kind.code()])?;
+            st.execute(params![e.source, e.target, e.rel, oid, e.kind.code()])?;
         }
-    }
-    if rec.has_text() {
-        tx.prepare_cached("INSERT INTO fts (rowid, name, aliases, ext_ids, description) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(params![vrow, rec.name, rec.aliases, rec.ext_text, rec.description])?;
     }
     Ok(())
 }
 
-fn delete_derived(tx: &Transaction<'_>, id: &str, old_vrow: i64) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM ext_ids WHERE id = ?1")?
-        .execute([id])?;
+fn delete_derived(tx: &Connection, oid: i64, old_vrow: i64) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM ext_ids WHERE oid = ?1")?
+        .execute([oid])?;
     tx.prepare_cached("DELETE FROM edges WHERE via = ?1")?
-        .execute([id])?;
+        .execute([oid])?;
     tx.prepare_cached("DELETE FROM fts WHERE rowid = ?1")?
         .execute([old_vrow])?;
     Ok(())
@@ -182,35 +215,57 @@ impl<'a> SqliteImport<'a> {
     fn tx(&self) -> rusqlite::Result<&Transaction<'a>> {
         self.tx.as_ref().ok_or(rusqlite::Error::InvalidQuery)
     }
-
-    fn insert_version(&self, rec: &Record) -> rusqlite::Result<i64> {
-        let tx = self.tx()?;
-        tx.prepare_cached(
-            "INSERT INTO versions (id, version, added, json) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![rec.id, rec.version, self.added, rec.json])?;
-        Ok(tx.last_insert_rowid())
-    }
 }
 
 impl ImportTx for SqliteImport<'_> {
     fn put(&mut self, rec: &Record) -> Result<PutOutcome> {
-        let tx = self.tx()?;
-        let cur: Option<(i64, String)> = tx
-            .prepare_cached("SELECT vrow, version FROM current WHERE id = ?1")?
-            .query_row([&rec.id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        let Some((cur_vrow, cur_version)) = cur else {
-            let vrow = self.insert_version(rec)?;
-            let tx = self.tx.as_ref().ok_or(rusqlite::Error::InvalidQuery)?;
+        let tx = self.tx.as_ref().ok_or(rusqlite::Error::InvalidQuery)?;
+        let hot = self.hot.as_mut().ok_or(rusqlite::Error::InvalidQuery)?;
+        let idh = id_hash(&rec.id);
+        let known_new = self.fresh.as_mut().is_some_and(|seen| seen.insert(idh));
+        let cur: Option<(i64, i64, String)> = if known_new {
+            None
+        } else {
+            hot.find
+                .query_row(params![idh, rec.id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?
+        };
+        let Some((oid, cur_vrow, cur_version)) = cur else {
+            let oid = self.next_oid;
+            self.next_oid += 1;
+            hot.insert_version
+                .execute(params![oid, rec.version, self.added, rec.json])?;
+            let vrow = tx.last_insert_rowid();
             let set = self.sets.id(tx, &rec.markings)?;
-            insert_current(tx, rec, vrow, set)?;
-            insert_derived(tx, rec, vrow)?;
+            hot.insert_object.execute(params![
+                oid,
+                idh,
+                rec.id,
+                vrow,
+                rec.object_type,
+                rec.version,
+                rec.hidden,
+                rec.name,
+                rec.primary_ext_id,
+                set
+            ])?;
+            insert_refs(tx, rec, oid)?;
+            if rec.has_text() {
+                hot.insert_fts.execute(params![
+                    vrow,
+                    rec.name,
+                    rec.aliases,
+                    rec.ext_text,
+                    rec.description
+                ])?;
+            }
             return Ok(PutOutcome::Added);
         };
         let existing: Option<String> = tx
-            .prepare_cached("SELECT json FROM versions WHERE id = ?1 AND version = ?2")?
-            .query_row([&rec.id, &rec.version], |r| r.get(0))
+            .prepare_cached("SELECT json FROM versions WHERE oid = ?1 AND version = ?2")?
+            .query_row(params![oid, rec.version], |r| r.get(0))
             .optional()?;
         if let Some(json) = existing {
             return Ok(if json == rec.json || same_json(&json, &rec.json) {
@@ -219,19 +274,16 @@ impl ImportTx for SqliteImport<'_> {
                 PutOutcome::Conflict
             });
         }
-        let vrow = self.insert_version(rec)?;
+        hot.insert_version
+            .execute(params![oid, rec.version, self.added, rec.json])?;
+        let vrow = tx.last_insert_rowid();
         if rec.version <= cur_version {
             return Ok(PutOutcome::Older);
         }
-        let tx = self.tx.as_ref().ok_or(rusqlite::Error::InvalidQuery)?;
-        delete_derived(tx, &rec.id, cur_vrow)?;
+        delete_derived(tx, oid, cur_vrow)?;
         let set = self.sets.id(tx, &rec.markings)?;
-        tx.prepare_cached(
-                "UPDATE current SET vrow = ?2, type = ?3, version = ?4, hidden = ?5, name = ?6, ext_id = ?7, marking_set = ?8
-                 WHERE id = ?1",
-            )?
-            .execute(params![rec.id, vrow, rec.object_type, rec.version, rec.hidden, rec.name, rec.primary_ext_id, set])?;
-        insert_derived(tx, rec, vrow)?;
+        write_current(tx, rec, oid, vrow, set)?;
+        insert_derived(tx, rec, oid, vrow)?;
         Ok(PutOutcome::Updated)
     }
 
@@ -243,6 +295,7 @@ impl ImportTx for SqliteImport<'_> {
     }
 
     fn commit(mut self: Box<Self>) -> Result<()> {
+        self.hot = None;
         if let Some(tx) = self.tx.take() {
             tx.commit()?;
         }

@@ -6,7 +6,10 @@ use std::process::{Command, Output};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// A file under tests/data.
@@ -43,7 +46,10 @@ impl Drop for TempDir {
 /// `vigil --data DIR ARGS...`.
 pub fn vigil(data: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_vigil"));
-    c.arg("--data").arg(data).args(args).env_remove("VIGIL_DATA");
+    c.arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("VIGIL_DATA");
     c
 }
 
@@ -91,7 +97,10 @@ pub fn objects_of(bytes: &[u8]) -> Vec<serde_json::Value> {
 }
 
 /// Exports the whole store as a bundle and returns its objects by id.
-pub fn export_by_id(data: &Path, extra: &[&str]) -> std::collections::HashMap<String, serde_json::Value> {
+pub fn export_by_id(
+    data: &Path,
+    extra: &[&str],
+) -> std::collections::HashMap<String, serde_json::Value> {
     let mut args = vec!["export"];
     args.extend_from_slice(extra);
     let (out, v) = run_json(vigil(data, &args));
