@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Benchmarks of the knowledge store (issue 2), each beside its peer, one table at the end.
+# Not part of ./test.sh. See bench/README.md.
+#
+# Usage: bench/run.sh [PART...] [-- options for store_bench.py]
+#   PART: attack     1. import Enterprise ATT&CK vs CPython json.load      (~15 s)
+#         million    2. import 1,000,000 generated indicators vs json.load (~3 min)
+#         latency    3. get/search/neighbors as whole processes vs stix2   (~1.5 min)
+#         criterion  3b. in-process search/get/neighbors (criterion)       (~1 min)
+#   No PART: all of them, in that order.
+# Environment: REPS (attack, default 7), RUNS (latency, default 50), COUNT (million,
+# default 1000000), PYTHON (the CPython running json.load, default python3),
+# NO_BUILD=1 (skip cargo build --release).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+parts=()
+for a in "$@"; do
+  case "$a" in
+    attack|million|latency|criterion) parts+=("$a") ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown part '$a' (attack, million, latency, criterion)" >&2; exit 2 ;;
+  esac
+done
+[ ${#parts[@]} -eq 0 ] && parts=(attack million latency criterion)
+
+py=(python3 bench/store_bench.py --python "${PYTHON:-python3}")
+started=$(date +%s)
+mkdir -p bench/out
+echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- crates || echo ' + uncommitted changes in crates/')"
+
+if [ "${NO_BUILD:-0}" != 1 ]; then
+  echo "== cargo build --release"
+  cargo build --release --quiet
+fi
+
+for p in "${parts[@]}"; do
+  case "$p" in
+    attack) "${py[@]}" attack --reps "${REPS:-7}" ;;
+    million) "${py[@]}" million --count "${COUNT:-1000000}" ;;
+    latency) "${py[@]}" latency --runs "${RUNS:-50}" ;;
+    criterion)
+      echo "== cargo bench -p vigil-store --bench search"
+      export CRITERION_HOME="$PWD/bench/out/criterion"
+      cargo bench --quiet -p vigil-store --bench search 2>&1 \
+        | grep -E '^(imported|neighbors |[a-z]+/[^ ]+|[[:space:]]+time:)|time:' || true
+      # Ratios against stix2 need the peer's figures from the latency part.
+      [ -f bench/out/tmp/peer_stix2.json ] || echo "   (run the latency part for stix2 figures beside these)"
+      "${py[@]}" criterion ;;
+  esac
+done
+
+"${py[@]}" summary --since "$started"
