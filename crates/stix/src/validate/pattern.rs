@@ -290,7 +290,12 @@ struct Parser<'a> {
     duplicate_qualifier: Option<&'static str>,
     /// Where the last consumed token ended.
     prev_end: usize,
+    /// How many parentheses and brackets are open: bounded, so no input can exhaust the stack.
+    depth: usize,
 }
+
+/// The deepest nesting of parentheses a pattern may have.
+const MAX_DEPTH: usize = 200;
 
 type Res = Result<(), (usize, &'static str)>;
 
@@ -338,7 +343,25 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    fn enter(&mut self) -> Res {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err((
+                self.tok.at,
+                "less deeply nested parentheses (at most 200 levels)",
+            ));
+        }
+        Ok(())
+    }
+
     fn observation(&mut self) -> Res {
+        self.enter()?;
+        let r = self.observation_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn observation_inner(&mut self) -> Res {
         let simple = match self.tok.t {
             T::Punct(b'[') => {
                 self.bump();
@@ -407,6 +430,13 @@ impl<'a> Parser<'a> {
     }
 
     fn prop_test(&mut self) -> Res {
+        self.enter()?;
+        let r = self.prop_test_inner();
+        self.depth -= 1;
+        r
+    }
+
+    fn prop_test_inner(&mut self) -> Res {
         match self.tok.t {
             T::Punct(b'(') => {
                 self.bump();
@@ -580,6 +610,7 @@ pub(crate) fn check_pattern(p: &str) -> Result<(), PatternError> {
         comparisons: Vec::new(),
         duplicate_qualifier: None,
         prev_end: 0,
+        depth: 0,
     };
     let parsed = parser
         .observation_expressions()
@@ -749,6 +780,22 @@ mod tests {
             ("[file:Name = 'a']", "pattern-property"),
             ("[fíle:name = 'a']", "pattern-syntax"),
             ("", "pattern-syntax"),
+            (
+                &format!(
+                    "{}[file:name = 'a']{}",
+                    "(".repeat(100_000),
+                    ")".repeat(100_000)
+                ),
+                "pattern-syntax",
+            ),
+            (
+                &format!(
+                    "[{}file:name = 'a'{}]",
+                    "(".repeat(100_000),
+                    ")".repeat(100_000)
+                ),
+                "pattern-syntax",
+            ),
         ] {
             assert_eq!(check_pattern(p).map_err(|e| e.rule), Err(rule), "{p}");
         }
