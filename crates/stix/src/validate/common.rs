@@ -5,7 +5,7 @@ use super::cx::{quote, Cx, Path};
 use super::props::{self, Kind};
 use super::refs::{self, Targets};
 use super::table::{Class, Shape};
-use super::{markings, time, vocab};
+use super::{encodings, markings, time, vocab};
 use serde_json::{Map, Value};
 
 /// Property names reserved by §3.8 (the validator's spelling `phone_numbers` included).
@@ -248,7 +248,7 @@ fn check_external_references(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
                 "source_name" | "description" | "external_id" => Kind::Str,
                 "url" => Kind::Url,
                 "hashes" => {
-                    props::check_hashes(cx, &here.key(k), val, true);
+                    encodings::check_hashes(cx, &here.key(k), val, true);
                     continue;
                 }
                 _ => continue,
@@ -409,9 +409,9 @@ pub(crate) fn check_custom_property(
         _ => {}
     }
     if key.ends_with("_bin") {
-        props::check_binary(cx, at, v);
+        encodings::check_binary(cx, at, v);
     } else if key.ends_with("_hex") {
-        props::check_hex(cx, at, v);
+        encodings::check_hex(cx, at, v);
     } else if key.ends_with("_ref") {
         custom_ref(cx, at, key, v);
     } else if key.ends_with("_refs") {

@@ -1,12 +1,19 @@
 //! Validation of one STIX 2.1 object against every single-object MUST of the spec
 //! (errors) and its SHOULDs (warnings).
 //!
-//! The rules are data: [`table`] (SDOs, SROs, meta objects) and [`sco`] (cyber
-//! observables) hold one row per type listing its properties and their kinds, what is
-//! required and how properties constrain each other; [`common`] holds the common
-//! properties of §3.2. The code here walks an object once, property by property,
-//! looking each up in its row, then applies the row's rules. Nothing allocates unless
-//! there is something to report.
+//! The rules are data: one row per type, listing its properties and their kinds, what
+//! is required and how properties constrain each other. The code here walks an object
+//! once, property by property, looking each up in its row, then applies the row's
+//! rules. Nothing allocates unless there is something to report.
+//!
+//! Where things are:
+//! - rows: `table.rs` (SDOs, SROs, meta objects), `sco.rs` (cyber-observables),
+//!   `extensions.rs` (predefined extensions, embedded structures); `shape.rs` is the row type;
+//! - `common.rs`: the common properties of §3.2 and the rules for custom properties;
+//! - `markings.rs`: marking definitions, granular markings, language content, extension definitions;
+//! - value kinds: `props.rs` (the kinds), `refs.rs` (identifiers and reference targets),
+//!   `encodings.rs` (hashes, hex, binary), `time.rs`, `lang.rs` (RFC 5646), `vocab.rs`,
+//!   `formats.rs` and `values.rs` (addresses, names, URIs, ...), `pattern/` (STIX patterns).
 //!
 //! Section numbers in messages are those of STIX Version 2.1 Errata 01, the current
 //! text of the OASIS standard.
@@ -24,6 +31,8 @@
 
 mod common;
 mod cx;
+mod encodings;
+mod extensions;
 mod formats;
 mod lang;
 mod markings;
@@ -31,8 +40,10 @@ mod pattern;
 mod props;
 mod refs;
 mod sco;
+mod shape;
 mod table;
 mod time;
+mod values;
 mod vocab;
 
 use crate::Finding;

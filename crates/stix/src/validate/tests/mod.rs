@@ -1,9 +1,9 @@
-//! Rule-family tests of the whole validator (one object in, findings out), the real
-//! corpora (OASIS examples, MITRE ATT&CK) and a never-panic property test.
+//! Rule-family tests of the whole validator: one object in, findings out. The real
+//! corpora are in `corpora.rs`, the never-panic property tests in `fuzz.rs`.
 
 use super::validate_object;
 use crate::{Finding, Severity};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 fn findings(v: &Value) -> Vec<Finding> {
     let m = v.as_object().cloned().unwrap_or_default();
@@ -33,8 +33,8 @@ fn with(base: &Value, changes: Value) -> Value {
     o
 }
 
-const UUID: &str = "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
-const T: &str = "2016-04-06T20:03:00.000Z";
+pub(super) const UUID: &str = "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+pub(super) const T: &str = "2016-04-06T20:03:00.000Z";
 const TLP_GREEN: &str = "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da";
 
 fn sdo(t: &str, extra: Value) -> Value {
@@ -577,195 +577,5 @@ fn should_level_findings_are_warnings() {
     assert_eq!(warn(od), ["deprecated-property"]);
 }
 
-fn repo_file(rel: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(rel)
-}
-
-fn objects_of(doc: Value) -> Vec<Map<String, Value>> {
-    let items = match doc {
-        Value::Object(mut m) if m.get("type") == Some(&json!("bundle")) => {
-            match m.remove("objects") {
-                Some(Value::Array(a)) => a,
-                _ => vec![],
-            }
-        }
-        other => vec![other],
-    };
-    items
-        .into_iter()
-        .filter_map(|v| match v {
-            Value::Object(m) => Some(m),
-            _ => None,
-        })
-        .collect()
-}
-
-fn assert_no_errors(name: &str, objects: &[Map<String, Value>]) {
-    let bad: Vec<String> = objects
-        .iter()
-        .flat_map(|o| {
-            validate_object(o)
-                .into_iter()
-                .filter(|f| f.severity == Severity::Error)
-                .map(move |f| format!("{}: {f}", o["id"]))
-        })
-        .take(10)
-        .collect();
-    assert!(bad.is_empty(), "{name}: {bad:#?}");
-}
-
-#[test]
-fn oasis_examples_validate_without_errors() {
-    let mut dirs = vec![repo_file("tests/data/stix-examples")];
-    let mut n = 0;
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-            .flatten()
-        {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                let doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap_or_default())
-                    .unwrap_or(Value::Null);
-                let objects = objects_of(doc);
-                n += objects.len();
-                assert_no_errors(&path.display().to_string(), &objects);
-            }
-        }
-    }
-    assert_eq!(n, 260);
-}
-
-#[test]
-fn attack_bundles_validate_without_errors() {
-    for (rel, count) in [
-        ("assets/attack/enterprise-attack-18.1.json.zst", 24_772),
-        ("tests/data/attack/mobile-attack-18.1.json.zst", 2_536),
-        ("tests/data/attack/ics-attack-18.1.json.zst", 1_826),
-    ] {
-        let raw = std::fs::read(repo_file(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"));
-        let json = zstd::stream::decode_all(&raw[..]).unwrap_or_else(|e| panic!("{rel}: {e}"));
-        let objects = objects_of(serde_json::from_slice(&json).unwrap_or(Value::Null));
-        assert_eq!(objects.len(), count, "{rel}");
-        assert_no_errors(rel, &objects);
-    }
-}
-
-mod never_panics {
-    use super::*;
-    use proptest::prelude::*;
-
-    const KEYS: &[&str] = &[
-        "type",
-        "id",
-        "spec_version",
-        "created",
-        "modified",
-        "created_by_ref",
-        "labels",
-        "confidence",
-        "lang",
-        "external_references",
-        "object_marking_refs",
-        "granular_markings",
-        "extensions",
-        "defanged",
-        "name",
-        "pattern",
-        "pattern_type",
-        "valid_from",
-        "valid_until",
-        "source_ref",
-        "target_ref",
-        "relationship_type",
-        "object_refs",
-        "value",
-        "hashes",
-        "is_family",
-        "latitude",
-        "longitude",
-        "precision",
-        "definition",
-        "definition_type",
-        "contents",
-        "x_acme_ref",
-        "x_acme_bin",
-        "selectors",
-        "marking_ref",
-        "url",
-        "source_name",
-        "kill_chain_phases",
-        "phase_name",
-        "is_multipart",
-        "body",
-        "protocols",
-        "src_ref",
-        "ntfs-ext",
-        "options",
-    ];
-    const TYPES: &[&str] = &[
-        "indicator",
-        "campaign",
-        "malware",
-        "relationship",
-        "sighting",
-        "file",
-        "network-traffic",
-        "marking-definition",
-        "language-content",
-        "extension-definition",
-        "email-message",
-        "location",
-        "x-acme",
-        "artifact",
-        "process",
-    ];
-
-    fn leaf() -> impl Strategy<Value = Value> {
-        prop_oneof![
-            Just(Value::Null),
-            any::<bool>().prop_map(Value::Bool),
-            any::<i64>().prop_map(|i| json!(i)),
-            any::<f64>()
-                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
-            prop::sample::select(TYPES).prop_map(|t| json!(t)),
-            prop::sample::select(TYPES).prop_map(|t| json!(format!("{t}--{UUID}"))),
-            Just(json!(T)),
-            Just(json!("[file:name = 'a']")),
-            ".{0,12}".prop_map(Value::String),
-        ]
-    }
-
-    fn value() -> impl Strategy<Value = Value> {
-        leaf().prop_recursive(3, 24, 6, |inner| {
-            prop_oneof![
-                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-                prop::collection::vec((prop::sample::select(KEYS), inner), 0..5).prop_map(|kv| {
-                    Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-                }),
-            ]
-        })
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
-        #[test]
-        fn on_any_object(t in prop::sample::select(TYPES), props in prop::collection::vec((prop::sample::select(KEYS), value()), 0..12)) {
-            let mut m = Map::new();
-            m.insert("type".into(), json!(t));
-            for (k, v) in props {
-                m.insert(k.to_string(), v);
-            }
-            let _ = validate_object(&m);
-        }
-
-        #[test]
-        fn on_any_pattern(p in "[\\[\\]()a-z:._' =<>!0-9*-]{0,40}") {
-            let _ = super::super::pattern::check_pattern(&p);
-        }
-    }
-}
+mod corpora;
+mod fuzz;
