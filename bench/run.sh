@@ -2,7 +2,7 @@
 # Benchmarks of the knowledge store (issue 2), each beside its peer, one table at the end.
 # Not part of ./test.sh. See bench/README.md.
 #
-# Usage: bench/run.sh [PART...] [-- options for store_bench.py]
+# Usage: bench/run.sh [PART...]
 #   PART: attack     1. import Enterprise ATT&CK vs CPython json.load      (~15 s)
 #         million    2. import 1,000,000 generated indicators vs json.load (~3 min)
 #         latency    3. get/search/neighbors as whole processes vs stix2   (~1.5 min)
@@ -18,7 +18,7 @@ parts=()
 for a in "$@"; do
   case "$a" in
     attack|million|latency|criterion) parts+=("$a") ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "bench/run.sh: unknown part '$a' (attack, million, latency, criterion)" >&2; exit 2 ;;
   esac
 done
