@@ -283,8 +283,9 @@ def time_many(cmds, runs, warmup=3):
     if hf:
         for label, argv in cmds:
             js = os.path.join(TMP, "hyperfine.json")
+            # hyperfine discards the command's output by default; -N: no shell in between.
             subprocess.run([hf, "-N", "--warmup", str(warmup), "--runs", str(runs), "--export-json", js,
-                            "--output", "null", " ".join(map(shlex_quote, argv))],
+                            " ".join(map(shlex_quote, argv))],
                            check=True, stdout=subprocess.DEVNULL)
             with open(js) as fh:
                 times[label] = json.load(fh)["results"][0]["times"]
