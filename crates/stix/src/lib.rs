@@ -24,6 +24,8 @@
 //! ```
 
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod id;
 pub mod object;
 pub mod parse;

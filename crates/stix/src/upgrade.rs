@@ -13,19 +13,22 @@
 use crate::object::is_sco_type;
 use serde_json::{Map, Value};
 
-/// Whether the object is STIX 2.0 content, by its own `spec_version` or its bundle's.
+/// Whether the object is STIX 2.0 content: it has no `spec_version` (2.0 objects
+/// never carry one) and either its bundle says 2.0 or it is a kind of object
+/// that 2.1 requires to carry one (everything but cyber-observables). An object
+/// that *has* a `spec_version`, whatever its value, is left for validation to
+/// judge: `"spec_version": "2.0"` on an object is not STIX 2.0, it is a broken
+/// 2.1 object.
 pub fn is_stix20(obj: &Map<String, Value>, bundle_spec_version: Option<&str>) -> bool {
-    match obj.get("spec_version").and_then(Value::as_str) {
-        Some(v) => v == "2.0",
-        None => {
-            if bundle_spec_version == Some("2.0") {
-                return true;
-            }
-            match obj.get("type").and_then(Value::as_str) {
-                Some(t) => !is_sco_type(t) && t != "bundle",
-                None => false,
-            }
-        }
+    if obj.contains_key("spec_version") {
+        return false;
+    }
+    if bundle_spec_version == Some("2.0") {
+        return true;
+    }
+    match obj.get("type").and_then(Value::as_str) {
+        Some(t) => !is_sco_type(t) && t != "bundle",
+        None => false,
     }
 }
 

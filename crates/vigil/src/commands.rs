@@ -299,7 +299,15 @@ fn export(
         )),
         None => Box::new(stdout()),
     };
-    let n = match format {
+    // A reader that stops early (`| head`) is not an error.
+    let mut closed = false;
+    let mut guard = |r: std::io::Result<()>| -> std::io::Result<()> {
+        if let Err(e) = &r {
+            closed |= e.kind() == std::io::ErrorKind::BrokenPipe;
+        }
+        r
+    };
+    let result = match format {
         ExportFormat::Stix => {
             write!(
                 out,
@@ -308,26 +316,31 @@ fn export(
             )?;
             let mut first = true;
             let n = store.export(&filter, &mut |json| {
-                if !first {
-                    out.write_all(b",\n")?;
-                } else {
-                    out.write_all(b"\n")?;
-                }
+                let sep: &[u8] = if first { b"\n" } else { b",\n" };
                 first = false;
-                out.write_all(json.as_bytes())
-            })?;
-            writeln!(out, "\n]}}")?;
-            n
+                guard(
+                    out.write_all(sep)
+                        .and_then(|()| out.write_all(json.as_bytes())),
+                )
+            });
+            n.map(|n| (n, writeln!(out, "\n]}}")))
         }
-        ExportFormat::Jsonl => store.export(&filter, &mut |json| {
-            out.write_all(json.as_bytes())?;
-            out.write_all(b"\n")
-        })?,
+        ExportFormat::Jsonl => store
+            .export(&filter, &mut |json| {
+                guard(
+                    out.write_all(json.as_bytes())
+                        .and_then(|()| out.write_all(b"\n")),
+                )
+            })
+            .map(|n| (n, Ok(()))),
     };
-    out.flush()?;
-    if output.is_some() || !g.json {
-        tracing::debug!("exported {n} objects");
+    if closed {
+        return Ok(0);
     }
+    let (n, tail) = result?;
+    tail?;
+    out.flush()?;
+    tracing::debug!("exported {n} objects");
     Ok(0)
 }
 

@@ -220,7 +220,7 @@ fn import_one(
     let mut n = 0u64;
     for msg in rx.into_iter().flatten() {
         n += 1;
-        if n % 2048 == 0 {
+        if n.is_multiple_of(2048) {
             bar.set_position(done_bytes + input.read_bytes.load(Ordering::Relaxed));
             let secs = start.elapsed().as_secs_f64().max(1e-9);
             bar.set_message(format!("{} objects, {:.0} objects/s", n, n as f64 / secs));

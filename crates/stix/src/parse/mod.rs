@@ -249,12 +249,28 @@ impl<R: Read> Scanner<R> {
         self.counted_to = abs;
     }
 
+    /// The line and column of buffer index `at`.
     fn position(&mut self, at: usize) -> Position {
         let abs = self.base + at as u64;
-        self.count_lines_to(abs);
+        if abs >= self.counted_to {
+            self.count_lines_to(abs);
+            return Position {
+                line: self.line,
+                column: abs - self.line_start + 1,
+            };
+        }
+        // An earlier place (still in the buffer): count back from what is known.
+        let to = ((self.counted_to - self.base) as usize).min(self.end);
+        let from = at.min(to);
+        let newlines = self.buf[from..to].iter().filter(|&&b| b == b'\n').count() as u64;
+        let line_start = match self.buf[..from].iter().rposition(|&b| b == b'\n') {
+            Some(i) => self.base + i as u64 + 1,
+            None if newlines == 0 => self.line_start,
+            None => self.base,
+        };
         Position {
-            line: self.line,
-            column: abs - self.line_start + 1,
+            line: self.line.saturating_sub(newlines).max(1),
+            column: abs.saturating_sub(line_start) + 1,
         }
     }
 
@@ -267,6 +283,12 @@ impl<R: Read> Scanner<R> {
 
     fn eof_error(&mut self, what: &str, opened: usize) -> ParseError {
         let opened_at = self.position(opened);
+        self.eof_error_at(what, opened_at)
+    }
+
+    /// End of input inside something whose start was at `opened_at` (a position
+    /// taken before the buffer could be compacted).
+    fn eof_error_at(&mut self, what: &str, opened_at: Position) -> ParseError {
         let at = self.end;
         self.syntax(
             at,
@@ -289,10 +311,10 @@ impl<R: Read> Scanner<R> {
         }
     }
 
-    fn expect_more(&mut self, what: &str, opened: usize) -> Result<u8, ParseError> {
+    fn expect_more(&mut self, what: &str, opened: Position) -> Result<u8, ParseError> {
         match self.skip_ws()? {
             Some(c) => Ok(c),
-            None => Err(self.eof_error(what, opened)),
+            None => Err(self.eof_error_at(what, opened)),
         }
     }
 
@@ -425,7 +447,8 @@ impl<R: Read> Scanner<R> {
         bundle_spec_version: Option<&str>,
         sink: &mut impl FnMut(Item) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, ParseError> {
-        let open = self.pos;
+        // Positions, not indices: the buffer is compacted between elements.
+        let open = self.position(self.pos);
         self.pos += 1;
         if self.expect_more("an array", open)? == b']' {
             self.pos += 1;
@@ -467,13 +490,16 @@ impl<R: Read> Scanner<R> {
         &mut self,
         sink: &mut impl FnMut(Item) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, ParseError> {
+        // `open` is valid only until the objects array is streamed (which may
+        // compact the buffer); `open_at` is valid throughout.
         let open = self.pos;
+        let open_at = self.position(open);
         self.pos += 1;
         let mut header = BundleHeader::default();
         let mut object_type: Option<String> = None;
         let mut streamed = false;
         loop {
-            match self.expect_more("an object", open)? {
+            match self.expect_more("an object", open_at)? {
                 b'}' => {
                     self.pos += 1;
                     break;
@@ -493,7 +519,7 @@ impl<R: Read> Scanner<R> {
                 Err(e) => return Err(self.syntax(key_start, format!("bad property name: {e}"))),
             };
             self.pos = key_end;
-            if self.expect_more("an object", open)? != b':' {
+            if self.expect_more("an object", open_at)? != b':' {
                 return Err(self.syntax(
                     self.pos,
                     format!(
@@ -503,7 +529,7 @@ impl<R: Read> Scanner<R> {
                 ));
             }
             self.pos += 1;
-            let c = self.expect_more("an object", open)?;
+            let c = self.expect_more("an object", open_at)?;
             let is_bundle_so_far = object_type.as_deref().is_none_or(|t| t == "bundle");
             if key == "objects" && c == b'[' && is_bundle_so_far && !streamed {
                 streamed = true;
@@ -533,7 +559,7 @@ impl<R: Read> Scanner<R> {
                     return Ok(self.emit(open, end, None, sink));
                 }
             }
-            match self.expect_more("an object", open)? {
+            match self.expect_more("an object", open_at)? {
                 b',' => self.pos += 1,
                 b'}' => {
                     self.pos += 1;
@@ -555,7 +581,10 @@ impl<R: Read> Scanner<R> {
                 let what = object_type.map_or("no type".to_string(), |t| {
                     format!("type \"{}\"", t.escape_debug())
                 });
-                return Err(self.syntax(open, format!("a top-level object with an 'objects' array must be a bundle, but it has {what}")));
+                return Err(ParseError::Syntax {
+                    position: open_at,
+                    message: format!("a top-level object with an 'objects' array must be a bundle, but it has {what}"),
+                });
             }
             self.release();
             return Ok(ControlFlow::Continue(()));

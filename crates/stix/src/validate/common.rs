@@ -75,7 +75,7 @@ pub(crate) fn check_required(cx: &mut Cx<'_>, m: &Map<String, Value>, class: Cla
     for name in COMMON {
         if usage(name, class) == Use::Required && !m.contains_key(*name) {
             cx.error(
-                &Path::Root,
+                &Path::Root.key(name),
                 "required-property",
                 format!("the required common property '{name}' is missing (§3.2)"),
             );
@@ -257,7 +257,7 @@ fn check_external_references(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
         }
         if !r.contains_key("source_name") {
             cx.error(
-                &here,
+                &here.key("source_name"),
                 "required-property",
                 format!(
                     "external reference '{}' is missing 'source_name' (§2.5)",

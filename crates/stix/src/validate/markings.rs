@@ -56,7 +56,7 @@ pub(crate) fn check_marking_definition(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<S
         for name in ["definition_type", "definition"] {
             if !m.contains_key(name) {
                 cx.error(
-                    at,
+                    &at.key(name),
                     "required-property",
                     format!("a marking definition without 'extensions' must have '{name}' (STIX 2.1 §7.2.1)"),
                 );
@@ -72,7 +72,7 @@ pub(crate) fn check_marking_definition(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<S
                     Some(Value::String(_)) => {}
                     Some(other) => cx.wrong_type(&here.key("statement"), "a string", other),
                     None => cx.error(
-                        &here,
+                        &here.key("statement"),
                         "required-property",
                         "a statement marking's 'definition' must have 'statement' (§7.2.1.3)",
                     ),
@@ -187,7 +187,7 @@ pub(crate) fn check_granular_markings(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value)
         }
         match gm.get("selectors") {
             None => cx.error(
-                &here,
+                &here.key("selectors"),
                 "required-property",
                 "a granular marking must have 'selectors'",
             ),

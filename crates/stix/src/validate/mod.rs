@@ -58,7 +58,7 @@ pub fn validate_object(obj: &Map<String, Value>) -> Vec<Finding> {
     let shape = match obj.get("type") {
         None => {
             cx.error(
-                &root,
+                &root.key("type"),
                 "required-property",
                 "the required common property 'type' is missing (§3.2)",
             );
@@ -127,7 +127,7 @@ pub(crate) fn walk(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape
         for name in shape.required {
             if !m.contains_key(*name) {
                 cx.error(
-                    at,
+                    &at.key(name),
                     "required-property",
                     format!(
                         "{} '{}' is missing the required property '{name}' (§{})",
@@ -142,7 +142,7 @@ pub(crate) fn walk(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape
         for name in shape.required {
             if !m.contains_key(*name) {
                 cx.error(
-                    at,
+                    &at.key(name),
                     "required-property",
                     format!(
                         "the required property '{name}' of {} is missing (§{})",
@@ -286,7 +286,7 @@ fn check_rule(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Sh
         Rule::RequiredIf(flag, value, prop) => {
             if m.get(flag).and_then(Value::as_bool) == Some(value) && !has(prop) {
                 cx.error(
-                    at,
+                    &at.key(prop),
                     "required-property",
                     format!(
                         "'{prop}' is required when '{flag}' is {value} (§{})",

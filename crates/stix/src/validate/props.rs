@@ -362,7 +362,7 @@ fn check_kill_chain(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
         for name in ["kill_chain_name", "phase_name"] {
             match m.get(name) {
                 None => cx.error(
-                    &here,
+                    &here.key(name),
                     "required-property",
                     format!("kill chain phase '{}' is missing '{name}'", here.display()),
                 ),
@@ -474,7 +474,7 @@ mod tests {
         );
         assert_eq!(
             run(Kind::KillChain, json!([{"kill_chain_name": "x"}])),
-            [("required-property", "/p/0".to_string())]
+            [("required-property", "/p/0/phase_name".to_string())]
         );
         assert_eq!(
             run(Kind::Str, Value::Null),

@@ -7,7 +7,7 @@ use crate::{
 };
 use rusqlite::{params, OptionalExtension};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use vigil_stix::{Identifier, StixObject};
+use vigil_stix::StixObject;
 
 const DEFAULT_LIMIT: usize = 20;
 
@@ -130,7 +130,8 @@ impl ReadStore for SqliteStore {
 
     fn resolve(&self, key: &str) -> Result<Option<String>> {
         let key = key.trim();
-        if Identifier::parse(key).is_ok() {
+        // Anything shaped like `type--…` is looked up as a STIX id, as written.
+        if key.contains("--") {
             let known: Option<String> = self
                 .conn
                 .prepare_cached("SELECT id FROM objects WHERE idh = ?1 AND id = ?2")?

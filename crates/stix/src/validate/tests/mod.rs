@@ -93,8 +93,16 @@ fn each_rule_family_reports_its_rule_and_pointer() {
     let c = campaign();
     let ext_pointer = format!("/extensions/extension-definition--{UUID}");
     let cases: Vec<(Value, &str, &str)> = vec![
-        (with(&c, json!({"name": "DEL"})), "required-property", ""),
-        (with(&c, json!({"type": "DEL"})), "required-property", ""),
+        (
+            with(&c, json!({"name": "DEL"})),
+            "required-property",
+            "/name",
+        ),
+        (
+            with(&c, json!({"type": "DEL"})),
+            "required-property",
+            "/type",
+        ),
         (with(&c, json!({"name": 5})), "property-type", "/name"),
         (with(&c, json!({"x_acme": null})), "null-value", "/x_acme"),
         (with(&c, json!({"labels": []})), "empty-list", "/labels"),
@@ -188,7 +196,7 @@ fn each_rule_family_reports_its_rule_and_pointer() {
                 json!({"external_references": [{"url": "https://x.example/"}]}),
             ),
             "required-property",
-            "/external_references/0",
+            "/external_references/0/source_name",
         ),
         (
             with(
@@ -278,7 +286,7 @@ fn each_rule_family_reports_its_rule_and_pointer() {
         (
             sdo("malware", json!({"is_family": true})),
             "required-property",
-            "",
+            "/name",
         ),
         (
             sdo(
@@ -326,7 +334,7 @@ fn each_rule_family_reports_its_rule_and_pointer() {
                 json!({"name": "x", "kill_chain_phases": [{"kill_chain_name": "x"}]}),
             ),
             "required-property",
-            "/kill_chain_phases/0",
+            "/kill_chain_phases/0/phase_name",
         ),
         (indicator("[file:name = 'a'"), "pattern-syntax", "/pattern"),
         (
