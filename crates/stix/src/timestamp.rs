@@ -30,11 +30,13 @@ pub struct Timestamp {
 #[error("{0}")]
 pub struct TimestampError(pub String);
 
-fn is_leap(y: u16) -> bool {
+/// Whether `y` is a leap year in the Gregorian calendar.
+pub(crate) fn is_leap(y: u16) -> bool {
     (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
 
-fn days_in_month(y: u16, m: u8) -> u8 {
+/// Days in month `m` (1..=12) of year `y`; 0 for a month out of range.
+pub(crate) fn days_in_month(y: u16, m: u8) -> u8 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -45,74 +47,21 @@ fn days_in_month(y: u16, m: u8) -> u8 {
 }
 
 impl Timestamp {
-    /// Parses a STIX timestamp. Only the `Z` (UTC) form is accepted, as STIX requires.
+    /// Parses a STIX timestamp. Only the `Z` (UTC) form is accepted, as STIX
+    /// requires; dates must exist and a leap second (60) is accepted only at 23:59.
     pub fn parse(s: &str) -> Result<Timestamp, TimestampError> {
-        let b = s.as_bytes();
-        let err = |why: &str| {
-            Err(TimestampError(format!(
-                "'{s}' is not a STIX timestamp: {why}"
-            )))
-        };
-        if b.len() < 20 {
-            return err("expected YYYY-MM-DDTHH:MM:SS[.fraction]Z");
-        }
-        let digits = |r: std::ops::Range<usize>| -> Option<u32> {
-            let mut v = 0u32;
-            for &c in &b[r] {
-                if !c.is_ascii_digit() {
-                    return None;
-                }
-                v = v * 10 + u32::from(c - b'0');
-            }
-            Some(v)
-        };
-        let sep_ok =
-            b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':';
-        let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
-            digits(0..4),
-            digits(5..7),
-            digits(8..10),
-            digits(11..13),
-            digits(14..16),
-            digits(17..19),
-        ) else {
-            return err("expected YYYY-MM-DDTHH:MM:SS[.fraction]Z");
-        };
-        if !sep_ok {
-            return err("expected YYYY-MM-DDTHH:MM:SS[.fraction]Z");
-        }
-        let rest = &s[19..];
-        let fraction = if let Some(f) = rest.strip_prefix('.') {
-            let Some(digits) = f.strip_suffix('Z') else {
-                return err("must end in 'Z' (UTC)");
-            };
-            if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
-                return err("fractional seconds must be one or more digits");
-            }
-            digits.to_string()
-        } else if rest == "Z" {
-            String::new()
-        } else {
-            return err("must end in 'Z' (UTC), with optional fractional seconds");
-        };
-        let (year, month, day) = (year as u16, month as u8, day as u8);
-        if !(1..=12).contains(&month) {
-            return err("month out of range");
-        }
-        if day == 0 || day > days_in_month(year, month) {
-            return err("day out of range for the month");
-        }
-        if hour > 23 || minute > 59 || second > 60 {
-            return err("time of day out of range");
-        }
+        let ts = crate::validate::time::parse(s).map_err(|e| {
+            TimestampError(format!("'{s}' is not a STIX timestamp: {}", e.explain()))
+        })?;
+        let [year, month, day, hour, minute, second] = ts.fields();
         Ok(Timestamp {
             year,
-            month,
-            day,
+            month: month as u8,
+            day: day as u8,
             hour: hour as u8,
             minute: minute as u8,
             second: second as u8,
-            fraction,
+            fraction: ts.frac.to_string(),
         })
     }
 

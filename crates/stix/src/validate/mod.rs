@@ -42,7 +42,7 @@ mod refs;
 mod sco;
 mod shape;
 mod table;
-mod time;
+pub(crate) mod time;
 mod values;
 mod vocab;
 

@@ -1,8 +1,9 @@
 //! Timestamp checks for validation (STIX 2.1 §2.16 "Timestamp"):
 //! RFC 3339 in UTC, `YYYY-MM-DDTHH:MM:SS[.s+]Z`, with real calendar dates.
 //!
-//! This is a borrowing twin of [`crate::Timestamp::parse`]: validation runs on every
-//! property of every imported object and must not allocate on the happy path.
+//! This is the one timestamp parser: it borrows, because validation runs on every
+//! property of every imported object and must not allocate on the happy path;
+//! [`crate::Timestamp::parse`] builds an owned timestamp from it.
 
 use std::cmp::Ordering;
 
@@ -16,6 +17,11 @@ pub(crate) struct Ts<'a> {
 }
 
 impl Ts<'_> {
+    /// Year, month, day, hour, minute, second.
+    pub fn fields(&self) -> [u16; 6] {
+        self.fields
+    }
+
     /// Number of fractional-second digits as written.
     pub fn precision(&self) -> usize {
         self.frac.len()
@@ -73,20 +79,6 @@ impl TsError {
     }
 }
 
-fn is_leap(y: u16) -> bool {
-    (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
-}
-
-fn days_in_month(y: u16, m: u16) -> u16 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(y) => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
 /// Parses a STIX timestamp without allocating.
 pub(crate) fn parse(s: &str) -> Result<Ts<'_>, TsError> {
     let b = s.as_bytes();
@@ -129,7 +121,7 @@ pub(crate) fn parse(s: &str) -> Result<Ts<'_>, TsError> {
     if !(1..=12).contains(&mo) {
         return Err(TsError::Calendar("the month must be 01 to 12"));
     }
-    if d == 0 || d > days_in_month(y, mo) {
+    if d == 0 || mo > 12 || d > u16::from(crate::timestamp::days_in_month(y, mo as u8)) {
         return Err(TsError::Calendar("the day does not exist in that month"));
     }
     if h > 23 || mi > 59 {

@@ -170,8 +170,13 @@ const FTS_INSERT: &str =
 
 fn insert_derived(tx: &Connection, rec: &Record, oid: i64, vrow: i64) -> rusqlite::Result<()> {
     insert_refs(tx, rec, oid)?;
+    insert_text(&mut *tx.prepare_cached(FTS_INSERT)?, rec, vrow)
+}
+
+/// The object's row of the text index, if it has text to index.
+fn insert_text(st: &mut rusqlite::Statement<'_>, rec: &Record, vrow: i64) -> rusqlite::Result<()> {
     if rec.has_text() {
-        tx.prepare_cached(FTS_INSERT)?.execute(params![
+        st.execute(params![
             vrow,
             rec.name,
             rec.aliases,
@@ -252,15 +257,7 @@ impl ImportTx for SqliteImport<'_> {
                 set
             ])?;
             insert_refs(tx, rec, oid)?;
-            if rec.has_text() {
-                hot.insert_fts.execute(params![
-                    vrow,
-                    rec.name,
-                    rec.aliases,
-                    rec.ext_text,
-                    rec.description
-                ])?;
-            }
+            insert_text(&mut hot.insert_fts, rec, vrow)?;
             return Ok(PutOutcome::Added);
         };
         let existing: Option<String> = tx
