@@ -248,7 +248,7 @@ def part_million(a):
     rate, peak = n / best, max(kb, kb2) * 1024 / 1e6
 
     pwall, pkb, pp = time_f([a.python, "-c", PY_JSON_LOAD, f])
-    pload, pn = pp.stdout.split()
+    pload, pn, _ = pp.stdout.split()
     pload, ppeak = float(pload), pkb * 1024 / 1e6
     log("   %s json.load:  %.1f s (process %.1f s), %.0f objects/s, peak RSS %.0f MB"
         % (python_info(a.python), pload, pwall, n / pload, ppeak))
