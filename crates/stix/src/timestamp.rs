@@ -73,16 +73,32 @@ impl Timestamp {
     /// A key whose byte order is the order of instants; equal instants written with
     /// different precision (`.5Z`, `.500Z`) give the same key.
     pub fn instant_key(&self) -> String {
-        let trimmed = self.fraction.trim_end_matches('0');
-        let mut frac = String::with_capacity(9.max(trimmed.len()));
-        frac.push_str(trimmed);
-        while frac.len() < 9 {
-            frac.push('0');
+        fn two(out: &mut String, v: u8) {
+            out.push(char::from(b'0' + v / 10 % 10));
+            out.push(char::from(b'0' + v % 10));
         }
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{}",
-            self.year, self.month, self.day, self.hour, self.minute, self.second, frac
-        )
+        let trimmed = self.fraction.trim_end_matches('0');
+        let mut out = String::with_capacity(20 + 9.max(trimmed.len()));
+        let y = self.year;
+        for d in [y / 1000 % 10, y / 100 % 10, y / 10 % 10, y % 10] {
+            out.push(char::from(b'0' + d as u8));
+        }
+        for (sep, v) in [
+            ('-', self.month),
+            ('-', self.day),
+            ('T', self.hour),
+            (':', self.minute),
+            (':', self.second),
+        ] {
+            out.push(sep);
+            two(&mut out, v);
+        }
+        out.push('.');
+        out.push_str(trimmed);
+        for _ in trimmed.len()..9 {
+            out.push('0');
+        }
+        out
     }
 
     /// Seconds since the Unix epoch, ignoring the fraction (for coarse arithmetic).

@@ -9,12 +9,14 @@ use crate::input::Input;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
-use std::hash::{BuildHasher, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-use vigil_stix::parse::{parse_reader, Item, ParseError};
+use vigil_stix::parse::{
+    parse_object, split_reader, ObjectSlice, ParseError, Piece, Position, RawObject,
+};
 use vigil_stix::{check_with_source, Finding, Severity};
 use vigil_store::{PutOutcome, Record, WriteStore};
 
@@ -205,20 +207,21 @@ fn import_one(
         source: input.name.clone(),
         ..InputReport::default()
     };
-    let (tx, rx) = mpsc::sync_channel::<Vec<Msg>>(16);
-    let reader = input.reader;
-    let parser = std::thread::Builder::new()
-        .name("vigil-parse".into())
-        .spawn(move || parse_thread(reader, tx))?;
+    let (parser, rx, workers) = start_pipeline(input.reader)?;
     let mut import = store.begin_import()?;
     let mut writing = true;
     // Ids first seen in this input, as (hash, type index); counted in `by_type`
     // only if the input commits.
     let mut fresh: Vec<(u128, u32)> = Vec::new();
-    let mut local = HashSet::new();
+    let mut local: HashSet<u128, BuildHasherDefault<PassThrough>> = HashSet::default();
     let mut types: Vec<String> = Vec::new();
     let mut n = 0u64;
-    for msg in rx.into_iter().flatten() {
+    // Batches arrive in input order: each is waited for in the order it was cut.
+    for msg in rx
+        .into_iter()
+        .map_while(|batch| batch.recv().ok())
+        .flatten()
+    {
         n += 1;
         if n.is_multiple_of(2048) {
             bar.set_position(done_bytes + input.read_bytes.load(Ordering::Relaxed));
@@ -268,6 +271,9 @@ fn import_one(
             }
         }
     }
+    for w in workers {
+        let _ = w.join();
+    }
     let parsed = parser
         .join()
         .map_err(|_| anyhow::anyhow!("the parser thread of {} failed", input.name))?;
@@ -300,85 +306,194 @@ fn import_one(
     Ok(rep)
 }
 
-/// Objects go to the writer in batches, so the two threads rarely wait on each other.
+/// Objects are cut, checked and written in batches of this many (or of
+/// [`BATCH_BYTES`]), so threads rarely wait on each other.
 const BATCH: usize = 256;
+const BATCH_BYTES: usize = 1 << 20;
 
-fn parse_thread(
-    reader: Box<dyn std::io::Read + Send>,
-    tx: mpsc::SyncSender<Vec<Msg>>,
-) -> Result<(), ParseError> {
-    let mut batch = Vec::with_capacity(BATCH);
-    let result = parse_reader(reader, |item| {
-        let Item::Object(raw) = item else {
-            return ControlFlow::Continue(());
-        };
-        let msg = match raw.value {
-            Err(e) => Msg::Invalid(Box::new(Invalid {
-                index: raw.index,
-                line: e.position.line,
-                column: e.position.column,
-                id: None,
-                errors: vec![Finding::error("", "json-syntax", e.message)],
-            })),
-            Ok(map) => {
-                let mut checked =
-                    check_with_source(map, raw.bundle_spec_version.as_deref(), raw.compact);
-                if checked.is_valid() {
-                    let warnings = checked.findings.len() as u64;
-                    let record = Record::with_json(&checked.object, checked.source_json.take());
-                    Msg::Valid {
-                        record: Box::new(record),
-                        warnings,
-                        upgraded: checked.upgraded_from_20,
-                    }
-                } else {
-                    let id = checked.object.str("id").map(str::to_string);
-                    let errors = checked
-                        .findings
-                        .into_iter()
-                        .filter(|f| f.severity == Severity::Error)
+/// A batch of objects cut from the input, to be parsed and checked by a worker.
+struct Job {
+    bytes: Vec<u8>,
+    items: Vec<(u64, Position, Option<String>, std::ops::Range<usize>)>,
+    done: mpsc::SyncSender<Vec<Msg>>,
+}
+
+type Pipeline = (
+    std::thread::JoinHandle<Result<(), ParseError>>,
+    mpsc::Receiver<mpsc::Receiver<Vec<Msg>>>,
+    Vec<std::thread::JoinHandle<()>>,
+);
+
+/// Starts the threads that turn an input into checked records: one scanner
+/// cutting the input into batches of objects, and a worker per core parsing,
+/// upgrading, validating and preparing them. The receiver yields, in input
+/// order, one receiver per batch for that batch's messages.
+fn start_pipeline(reader: Box<dyn std::io::Read + Send>) -> std::io::Result<Pipeline> {
+    let n = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .clamp(1, 8);
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(2 * n);
+    let job_rx = std::sync::Arc::new(std::sync::Mutex::new(job_rx));
+    let (order_tx, order_rx) = mpsc::sync_channel::<mpsc::Receiver<Vec<Msg>>>(32);
+    let mut workers = Vec::with_capacity(n);
+    for i in 0..n {
+        let jobs = job_rx.clone();
+        workers.push(
+            std::thread::Builder::new()
+                .name(format!("vigil-check-{i}"))
+                .spawn(move || loop {
+                    let job = match jobs.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    let msgs = job
+                        .items
+                        .iter()
+                        .map(|(index, position, bsv, range)| {
+                            let slice = ObjectSlice {
+                                index: *index,
+                                position: *position,
+                                bundle_spec_version: bsv.as_deref(),
+                                bytes: &job.bytes[range.clone()],
+                            };
+                            to_msg(parse_object(&slice))
+                        })
                         .collect();
-                    Msg::Invalid(Box::new(Invalid {
-                        index: raw.index,
-                        line: raw.position.line,
-                        column: raw.position.column,
-                        id,
-                        errors,
-                    }))
-                }
-            }
+                    let _ = job.done.send(msgs);
+                })?,
+        );
+    }
+    let scanner = std::thread::Builder::new()
+        .name("vigil-scan".into())
+        .spawn(move || scan(reader, job_tx, order_tx))?;
+    Ok((scanner, order_rx, workers))
+}
+
+/// Cuts the input into batches; queues each batch's result in order, then the batch.
+fn scan(
+    reader: Box<dyn std::io::Read + Send>,
+    jobs: mpsc::SyncSender<Job>,
+    order: mpsc::SyncSender<mpsc::Receiver<Vec<Msg>>>,
+) -> Result<(), ParseError> {
+    let mut bytes = Vec::with_capacity(BATCH_BYTES);
+    let mut items = Vec::with_capacity(BATCH);
+    let flush = |bytes: &mut Vec<u8>, items: &mut Vec<_>| -> ControlFlow<()> {
+        let (done, result) = mpsc::sync_channel(1);
+        let job = Job {
+            bytes: std::mem::replace(bytes, Vec::with_capacity(BATCH_BYTES)),
+            items: std::mem::replace(items, Vec::with_capacity(BATCH)),
+            done,
         };
-        batch.push(msg);
-        if batch.len() < BATCH {
+        if order.send(result).is_err() || jobs.send(job).is_err() {
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    };
+    let result = split_reader(reader, |piece| {
+        let Piece::Object(o) = piece else {
             return ControlFlow::Continue(());
+        };
+        let start = bytes.len();
+        bytes.extend_from_slice(o.bytes);
+        items.push((
+            o.index,
+            o.position,
+            o.bundle_spec_version.map(str::to_owned),
+            start..bytes.len(),
+        ));
+        if items.len() >= BATCH || bytes.len() >= BATCH_BYTES {
+            return flush(&mut bytes, &mut items);
         }
-        match tx.send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(_) => ControlFlow::Break(()),
-        }
+        ControlFlow::Continue(())
     });
-    if !batch.is_empty() {
-        let _ = tx.send(batch);
+    if !items.is_empty() {
+        let _ = flush(&mut bytes, &mut items);
     }
     result.map(|_| ())
 }
 
+/// Checks one parsed object and prepares what the writer needs.
+fn to_msg(raw: RawObject) -> Msg {
+    match raw.value {
+        Err(e) => Msg::Invalid(Box::new(Invalid {
+            index: raw.index,
+            line: e.position.line,
+            column: e.position.column,
+            id: None,
+            errors: vec![Finding::error("", "json-syntax", e.message)],
+        })),
+        Ok(map) => {
+            let mut checked =
+                check_with_source(map, raw.bundle_spec_version.as_deref(), raw.compact);
+            if checked.is_valid() {
+                let warnings = checked.findings.len() as u64;
+                let record = Record::with_json(&checked.object, checked.source_json.take());
+                Msg::Valid {
+                    record: Box::new(record),
+                    warnings,
+                    upgraded: checked.upgraded_from_20,
+                }
+            } else {
+                let id = checked.object.str("id").map(str::to_string);
+                let errors = checked
+                    .findings
+                    .into_iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .collect();
+                Msg::Invalid(Box::new(Invalid {
+                    index: raw.index,
+                    line: raw.position.line,
+                    column: raw.position.column,
+                    id,
+                    errors,
+                }))
+            }
+        }
+    }
+}
+
 /// The ids an import has counted, as 128-bit hashes (16 bytes an id, so a
-/// million-object import needs 16 MB, not the ids themselves).
+/// million-object import needs 16 MB, not the ids themselves). Two FNV-1a
+/// hashes with different offsets: cheap, and a collision of both is as likely
+/// as one of a 128-bit hash.
 #[derive(Default)]
 struct IdSet {
-    hashes: HashSet<u128>,
-    keys: (std::hash::RandomState, std::hash::RandomState),
+    hashes: HashSet<u128, BuildHasherDefault<PassThrough>>,
+}
+
+/// The key is already a good hash: use its low bits as they are.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64 ^ (v >> 64) as u64;
+    }
+}
+
+fn fnv1a(seed: u64, bytes: &[u8]) -> u64 {
+    let mut h = seed;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 impl IdSet {
     fn hash(&self, id: &str) -> u128 {
-        let h = |s: &std::hash::RandomState| {
-            let mut h = s.build_hasher();
-            h.write(id.as_bytes());
-            h.finish()
-        };
-        (u128::from(h(&self.keys.0)) << 64) | u128::from(h(&self.keys.1))
+        let a = fnv1a(0xcbf2_9ce4_8422_2325, id.as_bytes());
+        let b = fnv1a(0x8422_2325_cbf2_9ce4, id.as_bytes());
+        (u128::from(a) << 64) | u128::from(b)
     }
 
     fn contains(&self, h: u128) -> bool {

@@ -117,6 +117,41 @@ pub fn parse_reader<R: Read>(
     input: R,
     mut sink: impl FnMut(Item) -> ControlFlow<()>,
 ) -> Result<Summary, ParseError> {
+    split_reader(input, |piece| match piece {
+        Piece::Bundle(h) => sink(Item::Bundle(h)),
+        Piece::Object(o) => sink(Item::Object(parse_object(&o))),
+    })
+}
+
+/// What the scanner hands out: the input cut into objects, not yet parsed.
+#[derive(Debug)]
+pub enum Piece<'a> {
+    /// A bundle envelope begins (its objects follow).
+    Bundle(BundleHeader),
+    /// The bytes of one object.
+    Object(ObjectSlice<'a>),
+}
+
+/// One object's bytes and where they are in the input.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectSlice<'a> {
+    /// 0-based index of the object in the whole input.
+    pub index: u64,
+    /// Where the object's first byte is.
+    pub position: Position,
+    /// The enclosing bundle's `spec_version`, when it said one.
+    pub bundle_spec_version: Option<&'a str>,
+    /// The object's JSON text.
+    pub bytes: &'a [u8],
+}
+
+/// Cuts `input` into objects without parsing them (see [`parse_object`]), so
+/// that parsing can happen elsewhere, e.g. on several threads. Same input
+/// forms and errors as [`parse_reader`].
+pub fn split_reader<R: Read>(
+    input: R,
+    mut sink: impl FnMut(Piece<'_>) -> ControlFlow<()>,
+) -> Result<Summary, ParseError> {
     let mut s = Scanner::new(input);
     let mut flow = ControlFlow::Continue(());
     while flow.is_continue() {
@@ -140,6 +175,49 @@ pub fn parse_reader<R: Read>(
         bytes: s.base + s.end as u64,
         stopped: flow.is_break(),
     })
+}
+
+/// Parses one object cut out by [`split_reader`]: its properties (duplicate keys
+/// refused, positions in terms of the whole input) and its compact text.
+pub fn parse_object(o: &ObjectSlice<'_>) -> RawObject {
+    let position = o.position;
+    let value = match strict::from_slice(o.bytes) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(other) => Err(ObjectSyntaxError {
+            position,
+            message: format!("expected a STIX object, found {}", kind_of(&other)),
+        }),
+        Err(e) => {
+            let (l, c) = (e.line() as u64, e.column() as u64);
+            let at = if l <= 1 {
+                Position {
+                    line: position.line,
+                    column: position.column + c.saturating_sub(1),
+                }
+            } else {
+                Position {
+                    line: position.line + l - 1,
+                    column: c,
+                }
+            };
+            let mut message = e.to_string();
+            if let Some(cut) = message.rfind(" at line ") {
+                message.truncate(cut);
+            }
+            Err(ObjectSyntaxError {
+                position: at,
+                message,
+            })
+        }
+    };
+    let compact = value.as_ref().ok().and_then(|_| minify(o.bytes));
+    RawObject {
+        index: o.index,
+        position,
+        bundle_spec_version: o.bundle_spec_version.map(str::to_owned),
+        value,
+        compact,
+    }
 }
 
 fn show(c: u8) -> String {
@@ -240,10 +318,12 @@ impl<R: Read> Scanner<R> {
         }
         let from = (self.counted_to - self.base) as usize;
         let to = (abs - self.base) as usize;
-        for (i, &b) in self.buf[from..to].iter().enumerate() {
-            if b == b'\n' {
-                self.line += 1;
-                self.line_start = self.base + (from + i) as u64 + 1;
+        let region = &self.buf[from..to];
+        let newlines = memchr::memchr_iter(b'\n', region).count() as u64;
+        if newlines > 0 {
+            self.line += newlines;
+            if let Some(last) = memchr::memrchr(b'\n', region) {
+                self.line_start = self.base + (from + last) as u64 + 1;
             }
         }
         self.counted_to = abs;
@@ -396,56 +476,24 @@ impl<R: Read> Scanner<R> {
         start: usize,
         end: usize,
         bundle_spec_version: Option<&str>,
-        sink: &mut impl FnMut(Item) -> ControlFlow<()>,
+        sink: &mut impl FnMut(Piece<'_>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         let position = self.position(start);
-        let src = &self.buf[start..end];
-        let value = match strict::from_slice(src) {
-            Ok(Value::Object(m)) => Ok(m),
-            Ok(other) => Err(ObjectSyntaxError {
-                position,
-                message: format!("expected a STIX object, found {}", kind_of(&other)),
-            }),
-            Err(e) => {
-                let (l, c) = (e.line() as u64, e.column() as u64);
-                let at = if l <= 1 {
-                    Position {
-                        line: position.line,
-                        column: position.column + c.saturating_sub(1),
-                    }
-                } else {
-                    Position {
-                        line: position.line + l - 1,
-                        column: c,
-                    }
-                };
-                let mut message = e.to_string();
-                if let Some(cut) = message.rfind(" at line ") {
-                    message.truncate(cut);
-                }
-                Err(ObjectSyntaxError {
-                    position: at,
-                    message,
-                })
-            }
-        };
-        let compact = value.as_ref().ok().and_then(|_| minify(src));
-        let raw = RawObject {
+        let piece = ObjectSlice {
             index: self.index,
             position,
-            bundle_spec_version: bundle_spec_version.map(str::to_owned),
-            value,
-            compact,
+            bundle_spec_version,
+            bytes: &self.buf[start..end],
         };
         self.index += 1;
-        sink(Item::Object(raw))
+        sink(Piece::Object(piece))
     }
 
     /// An array of objects whose `[` is at `pos`: each element is handed out alone.
     fn array_of_objects(
         &mut self,
         bundle_spec_version: Option<&str>,
-        sink: &mut impl FnMut(Item) -> ControlFlow<()>,
+        sink: &mut impl FnMut(Piece<'_>) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, ParseError> {
         // Positions, not indices: the buffer is compacted between elements.
         let open = self.position(self.pos);
@@ -488,7 +536,7 @@ impl<R: Read> Scanner<R> {
     /// A top-level object whose `{` is at `pos`: a bundle (streamed) or one object.
     fn top_object(
         &mut self,
-        sink: &mut impl FnMut(Item) -> ControlFlow<()>,
+        sink: &mut impl FnMut(Piece<'_>) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, ParseError> {
         // `open` is valid only until the objects array is streamed (which may
         // compact the buffer); `open_at` is valid throughout.
@@ -533,7 +581,7 @@ impl<R: Read> Scanner<R> {
             let is_bundle_so_far = object_type.as_deref().is_none_or(|t| t == "bundle");
             if key == "objects" && c == b'[' && is_bundle_so_far && !streamed {
                 streamed = true;
-                if sink(Item::Bundle(header.clone())).is_break() {
+                if sink(Piece::Bundle(header.clone())).is_break() {
                     return Ok(ControlFlow::Break(()));
                 }
                 let sv = header.spec_version.clone();
@@ -591,7 +639,7 @@ impl<R: Read> Scanner<R> {
         }
         if object_type.as_deref() == Some("bundle") {
             // A bundle without objects.
-            let _ = sink(Item::Bundle(header));
+            let _ = sink(Piece::Bundle(header));
             return Ok(ControlFlow::Continue(()));
         }
         // An object without `type`: hand it out whole; validation will say what is missing.

@@ -86,14 +86,18 @@ impl<'de> Visitor<'de> for StrictValue {
         let v = map.next_value_seed(StrictValue)?;
         m.insert(first, v);
         while let Some(k) = map.next_key::<String>()? {
-            if m.contains_key(&k) {
-                return Err(de::Error::custom(format_args!(
-                    "duplicate key \"{}\"",
-                    k.escape_debug()
-                )));
+            // One hash per key: the entry says whether it is a duplicate.
+            match m.entry(k) {
+                serde_json::map::Entry::Occupied(o) => {
+                    return Err(de::Error::custom(format_args!(
+                        "duplicate key \"{}\"",
+                        o.key().escape_debug()
+                    )));
+                }
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(map.next_value_seed(StrictValue)?);
+                }
             }
-            let v = map.next_value_seed(StrictValue)?;
-            m.insert(k, v);
         }
         Ok(Value::Object(m))
     }

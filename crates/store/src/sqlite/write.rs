@@ -31,9 +31,9 @@ struct SqliteImport<'a> {
     bulk: bool,
 }
 
-/// Marking sets seen in this transaction: their JSON text → set id.
+/// Marking sets seen in this transaction → set id.
 #[derive(Default)]
-struct MarkingSets(std::collections::HashMap<String, i64>);
+struct MarkingSets(std::collections::HashMap<Vec<String>, i64>);
 
 impl MarkingSets {
     /// The id of the set of `markings` (sorted, deduplicated), adding it if new;
@@ -42,10 +42,10 @@ impl MarkingSets {
         if markings.is_empty() {
             return Ok(None);
         }
-        let key = serde_json::to_string(markings).unwrap_or_default();
-        if let Some(&id) = self.0.get(&key) {
+        if let Some(&id) = self.0.get(markings) {
             return Ok(Some(id));
         }
+        let key = serde_json::to_string(markings).unwrap_or_default();
         tx.prepare_cached(
             "INSERT INTO marking_sets (markings) VALUES (?1) ON CONFLICT (markings) DO NOTHING",
         )?
@@ -53,7 +53,7 @@ impl MarkingSets {
         let id: i64 = tx
             .prepare_cached("SELECT set_id FROM marking_sets WHERE markings = ?1")?
             .query_row([&key], |r| r.get(0))?;
-        self.0.insert(key, id);
+        self.0.insert(markings.to_vec(), id);
         Ok(Some(id))
     }
 }
