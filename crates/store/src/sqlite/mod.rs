@@ -4,14 +4,16 @@
 //! `(oid, version)`, where `oid` numbers objects in the order they first
 //! arrived. `objects` maps each STIX id to its `oid` (looked up by a 64-bit hash
 //! of the id, `idh`, so the one index with random keys stays small) and records
-//! the current version (`vrow`, the newest) with what queries need of it.
+//! the current version (`version`, the newest) with what queries need of it.
 //! Everything but the id-to-oid mapping is derived from `versions` and rebuilt
 //! by [`WriteStore::reindex`](crate::WriteStore::reindex): the current-version
 //! columns of `objects`, `ext_ids`, `marking_sets` (each distinct set of marking
 //! references once; `objects.marking_set` points at it, so access decisions can
 //! be made per set rather than per object), `edges` (graph adjacency, both
-//! directions by index) and `fts` (FTS5 over names, aliases, external ids and
-//! descriptions of all but relationship objects, one row per current version). An import is one SQLite
+//! directions by index), and the text index: FTS5 over names, aliases,
+//! external ids and descriptions of all but relationship objects, one row per
+//! object (rowid = oid), in a database file of its own (`text.db`) so that an
+//! import fills it on a thread of its own (see `text.rs`). An import is one SQLite
 //! transaction, so a crash leaves either all of it or none of it.
 //!
 //! Writers take an exclusive lock on `DIR/lock` first, so two writing processes
@@ -19,10 +21,11 @@
 //! (WAL lets them read while an import runs).
 
 mod read;
+mod text;
 mod write;
 
 use crate::{Result, StoreError};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use std::fs::File;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -30,7 +33,7 @@ use std::path::{Path, PathBuf};
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "vigil.db";
 const LOCK_FILE: &str = "lock";
-const SCHEMA_VERSION: &str = "2";
+const SCHEMA_VERSION: &str = "3";
 
 /// The 64-bit FNV-1a hash of a STIX id: the key of `objects_idh`. Stored, so it
 /// must never change. Lookups also compare the id, so collisions are harmless.
@@ -49,7 +52,6 @@ CREATE TABLE IF NOT EXISTS objects (
     oid         INTEGER PRIMARY KEY,
     idh         INTEGER NOT NULL,
     id          TEXT NOT NULL,
-    vrow        INTEGER NOT NULL,
     type        TEXT NOT NULL,
     version     TEXT NOT NULL,
     hidden      INTEGER NOT NULL,
@@ -61,7 +63,6 @@ CREATE INDEX IF NOT EXISTS objects_idh ON objects (idh);
 CREATE INDEX IF NOT EXISTS objects_type ON objects (type);
 CREATE INDEX IF NOT EXISTS objects_marking_set ON objects (marking_set);
 CREATE TABLE IF NOT EXISTS versions (
-    vrow    INTEGER PRIMARY KEY,
     oid     INTEGER NOT NULL,
     version TEXT NOT NULL,
     added   TEXT NOT NULL,
@@ -78,16 +79,14 @@ CREATE TABLE IF NOT EXISTS edges (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_target ON edges (target);
 CREATE INDEX IF NOT EXISTS edges_via ON edges (via);
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5 (
-    name, aliases, ext_ids, description,
-    content = '', contentless_delete = 1,
-    tokenize = 'porter unicode61 remove_diacritics 2'
-);
 "#;
 
 /// The SQLite store of one data directory.
 pub struct SqliteStore {
     conn: Connection,
+    /// The text index's own connection (`text.db`); lent to an import's text
+    /// thread while the import runs.
+    text: Option<Connection>,
     dir: PathBuf,
     /// Held while this store may write; released on drop.
     _lock: Option<File>,
@@ -140,19 +139,19 @@ impl SqliteStore {
         let path = dir.join(DB_FILE);
         let conn = Connection::open(&path)
             .map_err(|e| dir_error(dir, format!("cannot open {}: {e}", path.display())))?;
-        let store = SqliteStore {
+        let cannot =
+            |e: rusqlite::Error| dir_error(dir, format!("cannot write {}: {e}", path.display()));
+        configure(&conn).map_err(cannot)?;
+        conn.execute_batch(SCHEMA).map_err(cannot)?;
+        let text = text::open(dir, true)?;
+        let mut store = SqliteStore {
             conn,
+            text: Some(text),
             dir: dir.to_path_buf(),
             _lock: Some(lock),
         };
-        store
-            .configure()
-            .map_err(|e| dir_error(dir, format!("cannot write {}: {e}", path.display())))?;
-        store
-            .conn
-            .execute_batch(SCHEMA)
-            .map_err(|e| dir_error(dir, format!("cannot write {}: {e}", path.display())))?;
         store.check_schema_version(true)?;
+        store.repair_text_index()?;
         Ok(store)
     }
 
@@ -162,24 +161,15 @@ impl SqliteStore {
         if !path.is_file() {
             return Err(StoreError::Missing(dir.to_path_buf()));
         }
-        // Read-write flags so SQLite may create the WAL index files if they are
-        // missing; `query_only` below forbids every write.
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(&path, flags)
-            .or_else(|_| Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY))
+        let conn = text::open_reader(&path)
             .map_err(|e| dir_error(dir, format!("cannot open {}: {e}", path.display())))?;
+        let text = text::open(dir, false).ok();
         let store = SqliteStore {
             conn,
+            text,
             dir: dir.to_path_buf(),
             _lock: None,
         };
-        store
-            .conn
-            .busy_timeout(std::time::Duration::from_secs(10))?;
-        store.conn.pragma_update(None, "query_only", true)?;
-        store.conn.set_prepared_statement_cache_capacity(64);
         store.check_schema_version(false)?;
         Ok(store)
     }
@@ -194,14 +184,16 @@ impl SqliteStore {
         &self.dir
     }
 
-    fn configure(&self) -> rusqlite::Result<()> {
-        self.conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        self.conn.pragma_update(None, "page_size", 16384)?;
-        self.conn.pragma_update(None, "journal_mode", "WAL")?;
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        self.conn.pragma_update(None, "cache_size", -65536)?;
-        self.conn.pragma_update(None, "temp_store", "MEMORY")?;
-        self.conn.set_prepared_statement_cache_capacity(64);
+    /// Rebuilds the text index if it does not belong to the store's current
+    /// state (an import died between its two commits, or `text.db` was lost).
+    fn repair_text_index(&mut self) -> Result<()> {
+        let want = text::main_generation(&self.conn)?;
+        let Some(text) = self.text.as_mut() else {
+            return Ok(());
+        };
+        if text::generation(text)? != want {
+            text::rebuild(&self.conn, text, want)?;
+        }
         Ok(())
     }
 
@@ -243,6 +235,18 @@ impl SqliteStore {
             )),
         }
     }
+}
+
+/// Settings of a writing connection (to either database file).
+pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "page_size", 16384)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
 }
 
 #[cfg(test)]

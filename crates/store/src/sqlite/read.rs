@@ -105,12 +105,64 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// The text index holds one row for each object with text, of the
+    /// generation the main database expects, and nothing else.
+    fn verify_text(&self, expected: i64, problems: &mut Vec<String>) -> Result<()> {
+        let Some(text) = self.text.as_ref() else {
+            problems.push(format!(
+                "{} is missing or cannot be opened",
+                super::text::TEXT_FILE
+            ));
+            return Ok(());
+        };
+        let (want, have) = (
+            super::text::main_generation(&self.conn)?,
+            super::text::generation(text)?,
+        );
+        if want != have {
+            problems.push(format!(
+                "the text index is generation {have}, the store expects {want}"
+            ));
+        }
+        let integrity: String = text.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if integrity != "ok" {
+            problems.push(format!(
+                "SQLite integrity check of the text index: {integrity}"
+            ));
+        }
+        let mut strays = 0;
+        let mut n = 0i64;
+        let mut known = self
+            .conn
+            .prepare_cached("SELECT 1 FROM objects WHERE oid = ?1")?;
+        let mut st = text.prepare("SELECT rowid FROM fts")?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            n += 1;
+            let oid: i64 = r.get(0)?;
+            strays += i64::from(!known.exists([oid])?);
+        }
+        if strays > 0 {
+            problems.push(format!(
+                "{strays} text-index rows for objects not in the store"
+            ));
+        }
+        if n != expected {
+            problems.push(format!(
+                "text-index rows: {n} indexed, {expected} expected from the stored objects"
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl ReadStore for SqliteStore {
     fn get(&self, id: &str) -> Result<Option<Version>> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT o.id, v.version, v.added, 1, v.json FROM objects o JOIN versions v ON v.vrow = o.vrow
+                "SELECT o.id, v.version, v.added, 1, v.json FROM objects o JOIN versions v ON v.oid = o.oid AND v.version = o.version
                  WHERE o.idh = ?1 AND o.id = ?2",
             )?
             .query_row(params![id_hash(id), id], version_row)
@@ -121,7 +173,7 @@ impl ReadStore for SqliteStore {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT o.id, v.version, v.added, v.vrow = o.vrow, v.json FROM objects o JOIN versions v ON v.oid = o.oid
+                "SELECT o.id, v.version, v.added, v.version = o.version, v.json FROM objects o JOIN versions v ON v.oid = o.oid
                  WHERE o.idh = ?1 AND o.id = ?2 AND v.version <= ?3 ORDER BY v.version DESC LIMIT 1",
             )?
             .query_row(params![id_hash(id), id, instant_key], version_row)
@@ -170,7 +222,7 @@ impl ReadStore for SqliteStore {
 
     fn history(&self, id: &str) -> Result<Vec<Version>> {
         let mut st = self.conn.prepare_cached(
-            "SELECT o.id, v.version, v.added, v.vrow = o.vrow, v.json FROM objects o JOIN versions v ON v.oid = o.oid
+            "SELECT o.id, v.version, v.added, v.version = o.version, v.json FROM objects o JOIN versions v ON v.oid = o.oid
              WHERE o.idh = ?1 AND o.id = ?2 ORDER BY v.version",
         )?;
         let rows = st.query_map(params![id_hash(id), id], version_row)?;
@@ -192,21 +244,44 @@ impl ReadStore for SqliteStore {
         };
         let hits = match fts_query(&q.text) {
             Some(m) => {
-                let mut st = self.conn.prepare_cached(
-                    "SELECT c.id, c.type, c.name, c.ext_id, v.json, -bm25(fts, 10.0, 8.0, 10.0, 1.0) AS score
-                     FROM fts JOIN versions v ON v.vrow = fts.rowid JOIN objects c ON c.oid = v.oid
-                     WHERE fts MATCH ?1 AND (?2 OR c.hidden = 0)
-                       AND (?3 = '[]' OR c.type IN (SELECT value FROM json_each(?3)))
-                     ORDER BY score DESC LIMIT ?4",
+                // The text index ranks (in its own file); the main database says
+                // what each hit is, and whether it passes the filters.
+                let text = self.text.as_ref().ok_or_else(|| {
+                    StoreError::BadQuery(format!(
+                        "the text index of {} cannot be opened; run `vigil reindex`",
+                        self.dir.display()
+                    ))
+                })?;
+                let mut ranked = text.prepare_cached(
+                    "SELECT rowid, -bm25(fts, 10.0, 8.0, 10.0, 1.0) AS score FROM fts WHERE fts MATCH ?1 ORDER BY score DESC",
                 )?;
-                let rows = st.query_map(params![m, q.include_revoked, types, limit], hit)?;
-                rows.collect::<Result<Vec<_>, _>>()?
+                let mut lookup = self.conn.prepare_cached(
+                    "SELECT c.id, c.type, c.name, c.ext_id, v.json, ?2 FROM objects c
+                     JOIN versions v ON v.oid = c.oid AND v.version = c.version
+                     WHERE c.oid = ?1 AND (?3 OR c.hidden = 0)
+                       AND (?4 = '[]' OR c.type IN (SELECT value FROM json_each(?4)))",
+                )?;
+                let mut rows = ranked.query([m])?;
+                let mut hits = Vec::new();
+                while let Some(r) = rows.next()? {
+                    let (oid, score): (i64, f64) = (r.get(0)?, r.get(1)?);
+                    if let Some(h) = lookup
+                        .query_row(params![oid, score, q.include_revoked, types], hit)
+                        .optional()?
+                    {
+                        hits.push(h);
+                        if hits.len() as i64 >= limit {
+                            break;
+                        }
+                    }
+                }
+                hits
             }
             None if !q.text.trim().is_empty() => Vec::new(),
             None => {
                 let mut st = self.conn.prepare_cached(
                     "SELECT c.id, c.type, c.name, c.ext_id, v.json, 0.0
-                     FROM objects c JOIN versions v ON v.vrow = c.vrow
+                     FROM objects c JOIN versions v ON v.oid = c.oid AND v.version = c.version
                      WHERE (?1 OR c.hidden = 0) AND (?2 = '[]' OR c.type IN (SELECT value FROM json_each(?2)))
                      ORDER BY c.name IS NULL, c.name, c.id LIMIT ?3",
                 )?;
@@ -324,7 +399,7 @@ impl ReadStore for SqliteStore {
             "SELECT v.json FROM objects c JOIN versions v ON v.oid = c.oid
              WHERE ?1 = '[]' OR c.type IN (SELECT value FROM json_each(?1)) ORDER BY c.oid, v.version"
         } else {
-            "SELECT v.json FROM objects c JOIN versions v ON v.vrow = c.vrow
+            "SELECT v.json FROM objects c JOIN versions v ON v.oid = c.oid AND v.version = c.version
              WHERE ?1 = '[]' OR c.type IN (SELECT value FROM json_each(?1)) ORDER BY c.oid"
         };
         let mut st = self.conn.prepare(sql)?;
@@ -358,8 +433,8 @@ impl ReadStore for SqliteStore {
         let checks = [
             (
                 "objects that do not point at a version of their own",
-                "SELECT count(*) FROM objects o LEFT JOIN versions v ON v.vrow = o.vrow
-                 WHERE v.oid IS NOT o.oid OR v.version IS NOT o.version",
+                "SELECT count(*) FROM objects o LEFT JOIN versions v ON v.oid = o.oid AND v.version = o.version
+                 WHERE v.oid IS NULL",
             ),
             (
                 "objects whose current version is not their newest",
@@ -370,10 +445,6 @@ impl ReadStore for SqliteStore {
                 "index rows for objects not in the store",
                 "SELECT (SELECT count(*) FROM ext_ids WHERE oid NOT IN (SELECT oid FROM objects))
                       + (SELECT count(*) FROM edges WHERE via NOT IN (SELECT oid FROM objects))",
-            ),
-            (
-                "text-index rows for versions that are not current",
-                "SELECT count(*) FROM fts WHERE rowid NOT IN (SELECT vrow FROM objects)",
             ),
         ];
         for (what, sql) in checks {
@@ -388,7 +459,8 @@ impl ReadStore for SqliteStore {
         let mut wrong_ids = 0;
         {
             let mut st = self.conn.prepare(
-                "SELECT v.json, coalesce(m.markings, '[]'), c.id, c.idh FROM objects c JOIN versions v ON v.vrow = c.vrow
+                "SELECT v.json, coalesce(m.markings, '[]'), c.id, c.idh FROM objects c
+                 JOIN versions v ON v.oid = c.oid AND v.version = c.version
                  LEFT JOIN marking_sets m ON m.set_id = c.marking_set",
             )?;
             let mut rows = st.query([])?;
@@ -432,7 +504,6 @@ impl ReadStore for SqliteStore {
         for (what, expected, sql) in [
             ("external ids", ext, "SELECT count(*) FROM ext_ids"),
             ("edges", edges, "SELECT count(*) FROM edges"),
-            ("text-index rows", texts, "SELECT count(*) FROM fts"),
         ] {
             let n = count(sql)?;
             if n != expected {
@@ -441,6 +512,7 @@ impl ReadStore for SqliteStore {
                 ));
             }
         }
+        self.verify_text(texts, &mut problems)?;
         Ok(Consistency { problems })
     }
 }

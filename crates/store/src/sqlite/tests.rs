@@ -301,3 +301,32 @@ fn missing_store_and_bad_directory_are_named() {
     let e = SqliteStore::open_write(&file.join("data")).err().unwrap();
     assert!(e.to_string().contains("plain-file"), "{e}");
 }
+
+#[test]
+fn text_index_is_rebuilt_when_it_does_not_belong_to_the_store() {
+    let d = temp();
+    {
+        let mut s = SqliteStore::open_write(d.path()).unwrap();
+        import(&mut s, &[malware("2021-01-01T00:00:00.000Z", "Gamma Loader")]);
+        assert!(s.verify().unwrap().problems.is_empty());
+    }
+    // A crash between the two commits leaves the text index a generation ahead.
+    {
+        let c = rusqlite::Connection::open(d.path().join(text::TEXT_FILE)).unwrap();
+        c.execute("UPDATE meta SET value = '99' WHERE key = 'gen'", []).unwrap();
+        c.execute("INSERT INTO fts (rowid, name) VALUES (424242, 'stray')", []).unwrap();
+    }
+    let r = SqliteStore::open_read(d.path()).unwrap();
+    assert!(!r.verify().unwrap().problems.is_empty(), "verify must notice");
+    assert!(r.search(&SearchQuery::text("stray")).unwrap().is_empty(), "strays never reach readers");
+    drop(r);
+    let s = SqliteStore::open_write(d.path()).unwrap();
+    assert!(s.verify().unwrap().problems.is_empty(), "{:?}", s.verify().unwrap());
+    assert_eq!(s.search(&SearchQuery::text("gamma")).unwrap().len(), 1);
+    drop(s);
+    // A lost text index comes back too.
+    std::fs::remove_file(d.path().join(text::TEXT_FILE)).unwrap();
+    let s = SqliteStore::open_write(d.path()).unwrap();
+    assert!(s.verify().unwrap().problems.is_empty());
+    assert_eq!(s.search(&SearchQuery::text("loader")).unwrap().len(), 1);
+}

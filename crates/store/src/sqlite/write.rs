@@ -1,5 +1,7 @@
-//! Imports: versions in, derived indexes kept in step, one transaction.
+//! Imports: versions in, derived indexes kept in step, one transaction (and the
+//! text index's own, committed just before it; see `text.rs`).
 
+use super::text::{self, TextWriter};
 use super::{id_hash, SqliteStore};
 use crate::{ImportTx, PutOutcome, Record, Result, StoreError, WriteStore};
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
@@ -10,7 +12,6 @@ struct Hot<'a> {
     find: rusqlite::Statement<'a>,
     insert_version: rusqlite::Statement<'a>,
     insert_object: rusqlite::Statement<'a>,
-    insert_fts: rusqlite::Statement<'a>,
 }
 
 struct SqliteImport<'a> {
@@ -18,10 +19,13 @@ struct SqliteImport<'a> {
     hot: Option<Hot<'a>>,
     /// `None` once committed.
     tx: Option<Transaction<'a>>,
+    conn: &'a Connection,
+    /// The text thread, and where its connection goes back when it is done.
+    text: Option<TextWriter>,
+    text_home: &'a mut Option<Connection>,
     /// In an import into an empty store: the id hashes written so far. An id
     /// whose hash is not here cannot be in the store, so it needs no lookup.
     fresh: Option<std::collections::HashSet<i64>>,
-    conn: &'a Connection,
     added: String,
     sets: MarkingSets,
     /// The next object number to hand out.
@@ -59,44 +63,55 @@ impl MarkingSets {
 }
 
 /// Switches the journal mode; whether SQLite now reports that mode.
-fn set_journal_mode(conn: &Connection, mode: &str) -> bool {
+pub(crate) fn set_journal_mode(conn: &Connection, mode: &str) -> bool {
     conn.pragma_update_and_check(None, "journal_mode", mode, |r| r.get::<_, String>(0))
         .is_ok_and(|m| m.eq_ignore_ascii_case(mode))
 }
 
 impl WriteStore for SqliteStore {
     fn begin_import(&mut self) -> Result<Box<dyn ImportTx + '_>> {
+        let SqliteStore {
+            conn,
+            text: text_home,
+            ..
+        } = self;
+        let conn: &Connection = conn;
         // Loading into an empty store (a new data directory, the first start):
         // with a rollback journal each new page is written once, where WAL writes
         // it twice (log, then checkpoint); nothing is journaled for pages past the
         // old end of file, and a crash still rolls back to the empty store. Only
         // when no other connection is open (SQLite refuses the switch otherwise).
         let empty: bool =
-            self.conn
-                .query_row("SELECT NOT EXISTS (SELECT 1 FROM versions)", [], |r| {
-                    r.get(0)
-                })?;
-        let bulk = empty && set_journal_mode(&self.conn, "delete");
-        let conn = &self.conn;
+            conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM versions)", [], |r| {
+                r.get(0)
+            })?;
+        let bulk = empty && set_journal_mode(conn, "delete");
+        let text_conn = text_home
+            .take()
+            .ok_or_else(|| StoreError::BadQuery("the text index is not open for writing".into()))?;
+        let text = TextWriter::start(text_conn, empty).map_err(|e| {
+            StoreError::BadQuery(format!("cannot start the text index thread: {e}"))
+        })?;
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
         let next_oid: i64 =
             tx.query_row("SELECT coalesce(max(oid), 0) + 1 FROM objects", [], |r| {
                 r.get(0)
             })?;
         let hot = Hot {
-            find: conn.prepare("SELECT oid, vrow, version FROM objects WHERE idh = ?1 AND id = ?2")?,
+            find: conn.prepare("SELECT oid, version FROM objects WHERE idh = ?1 AND id = ?2")?,
             insert_version: conn.prepare("INSERT INTO versions (oid, version, added, json) VALUES (?1, ?2, ?3, ?4)")?,
             insert_object: conn.prepare(
-                "INSERT INTO objects (oid, idh, id, vrow, type, version, hidden, name, ext_id, marking_set)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO objects (oid, idh, id, type, version, hidden, name, ext_id, marking_set)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?,
-            insert_fts: conn.prepare(FTS_INSERT)?,
         };
         Ok(Box::new(SqliteImport {
             hot: Some(hot),
-            fresh: empty.then(std::collections::HashSet::new),
             tx: Some(tx),
             conn,
+            text: Some(text),
+            text_home,
+            fresh: empty.then(std::collections::HashSet::new),
             added: Timestamp::now().to_string(),
             sets: MarkingSets::default(),
             next_oid,
@@ -108,28 +123,32 @@ impl WriteStore for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch("DELETE FROM ext_ids; DELETE FROM edges; DELETE FROM fts;")?;
+        tx.execute_batch("DELETE FROM ext_ids; DELETE FROM edges;")?;
         let mut sets = MarkingSets::default();
         {
             let mut stmt = tx.prepare(
-                "SELECT v.oid, v.vrow, v.json FROM versions v
+                "SELECT v.oid, v.json FROM versions v
                  WHERE v.version = (SELECT max(version) FROM versions w WHERE w.oid = v.oid)",
             )?;
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
                 let oid: i64 = row.get(0)?;
-                let vrow: i64 = row.get(1)?;
-                let json: String = row.get(2)?;
+                let json: String = row.get(1)?;
                 let map = serde_json::from_str(&json).map_err(|e| {
-                    StoreError::BadQuery(format!("stored version (row {vrow}) is not JSON: {e}"))
+                    StoreError::BadQuery(format!("stored version of object {oid} is not JSON: {e}"))
                 })?;
                 let rec = Record::with_json(&StixObject::new(map), Some(json));
                 let set = sets.id(&tx, &rec.markings)?;
-                write_current(&tx, &rec, oid, vrow, set)?;
-                insert_derived(&tx, &rec, oid, vrow)?;
+                write_current(&tx, &rec, oid, set)?;
+                insert_refs(&tx, &rec, oid)?;
             }
         }
+        let gen = text::main_generation(&tx)? + 1;
+        text::set_main_generation(&tx, gen)?;
         tx.commit()?;
+        if let Some(t) = self.text.as_mut() {
+            text::rebuild(&self.conn, t, gen)?;
+        }
         Ok(())
     }
 }
@@ -137,6 +156,11 @@ impl WriteStore for SqliteStore {
 impl Drop for SqliteImport<'_> {
     fn drop(&mut self) {
         self.hot = None;
+        if let Some(t) = self.text.take() {
+            if let Some((conn, _)) = t.finish(None) {
+                *self.text_home = Some(conn);
+            }
+        }
         if let Some(tx) = self.tx.take() {
             let _ = tx.rollback();
         }
@@ -154,36 +178,13 @@ fn write_current(
     tx: &Connection,
     rec: &Record,
     oid: i64,
-    vrow: i64,
     set: Option<i64>,
 ) -> rusqlite::Result<()> {
     tx.prepare_cached(
-        "UPDATE objects SET vrow = ?2, type = ?3, version = ?4, hidden = ?5, name = ?6, ext_id = ?7, marking_set = ?8
+        "UPDATE objects SET type = ?2, version = ?3, hidden = ?4, name = ?5, ext_id = ?6, marking_set = ?7
          WHERE oid = ?1",
     )?
-    .execute(params![oid, vrow, rec.object_type, rec.version, rec.hidden, rec.name, rec.primary_ext_id, set])?;
-    Ok(())
-}
-
-const FTS_INSERT: &str =
-    "INSERT INTO fts (rowid, name, aliases, ext_ids, description) VALUES (?1, ?2, ?3, ?4, ?5)";
-
-fn insert_derived(tx: &Connection, rec: &Record, oid: i64, vrow: i64) -> rusqlite::Result<()> {
-    insert_refs(tx, rec, oid)?;
-    insert_text(&mut *tx.prepare_cached(FTS_INSERT)?, rec, vrow)
-}
-
-/// The object's row of the text index, if it has text to index.
-fn insert_text(st: &mut rusqlite::Statement<'_>, rec: &Record, vrow: i64) -> rusqlite::Result<()> {
-    if rec.has_text() {
-        st.execute(params![
-            vrow,
-            rec.name,
-            rec.aliases,
-            rec.ext_text,
-            rec.description
-        ])?;
-    }
+    .execute(params![oid, rec.object_type, rec.version, rec.hidden, rec.name, rec.primary_ext_id, set])?;
     Ok(())
 }
 
@@ -206,49 +207,42 @@ fn insert_refs(tx: &Connection, rec: &Record, oid: i64) -> rusqlite::Result<()> 
     Ok(())
 }
 
-fn delete_derived(tx: &Connection, oid: i64, old_vrow: i64) -> rusqlite::Result<()> {
+fn delete_refs(tx: &Connection, oid: i64) -> rusqlite::Result<()> {
     tx.prepare_cached("DELETE FROM ext_ids WHERE oid = ?1")?
         .execute([oid])?;
     tx.prepare_cached("DELETE FROM edges WHERE via = ?1")?
         .execute([oid])?;
-    tx.prepare_cached("DELETE FROM fts WHERE rowid = ?1")?
-        .execute([old_vrow])?;
     Ok(())
 }
 
-impl<'a> SqliteImport<'a> {
-    fn tx(&self) -> rusqlite::Result<&Transaction<'a>> {
-        self.tx.as_ref().ok_or(rusqlite::Error::InvalidQuery)
-    }
+fn gone() -> rusqlite::Error {
+    rusqlite::Error::InvalidQuery
 }
 
 impl ImportTx for SqliteImport<'_> {
     fn put(&mut self, rec: &Record) -> Result<PutOutcome> {
-        let tx = self.tx.as_ref().ok_or(rusqlite::Error::InvalidQuery)?;
-        let hot = self.hot.as_mut().ok_or(rusqlite::Error::InvalidQuery)?;
+        let tx = self.tx.as_ref().ok_or_else(gone)?;
+        let hot = self.hot.as_mut().ok_or_else(gone)?;
+        let text = self.text.as_ref().ok_or_else(gone)?;
         let idh = id_hash(&rec.id);
         let known_new = self.fresh.as_mut().is_some_and(|seen| seen.insert(idh));
-        let cur: Option<(i64, i64, String)> = if known_new {
+        let cur: Option<(i64, String)> = if known_new {
             None
         } else {
             hot.find
-                .query_row(params![idh, rec.id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
+                .query_row(params![idh, rec.id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?
         };
-        let Some((oid, cur_vrow, cur_version)) = cur else {
+        let Some((oid, cur_version)) = cur else {
             let oid = self.next_oid;
             self.next_oid += 1;
             hot.insert_version
                 .execute(params![oid, rec.version, self.added, rec.json])?;
-            let vrow = tx.last_insert_rowid();
             let set = self.sets.id(tx, &rec.markings)?;
             hot.insert_object.execute(params![
                 oid,
                 idh,
                 rec.id,
-                vrow,
                 rec.object_type,
                 rec.version,
                 rec.hidden,
@@ -257,7 +251,7 @@ impl ImportTx for SqliteImport<'_> {
                 set
             ])?;
             insert_refs(tx, rec, oid)?;
-            insert_text(&mut hot.insert_fts, rec, vrow)?;
+            text.put(oid, rec, false)?;
             return Ok(PutOutcome::Added);
         };
         let existing: Option<String> = tx
@@ -273,19 +267,21 @@ impl ImportTx for SqliteImport<'_> {
         }
         hot.insert_version
             .execute(params![oid, rec.version, self.added, rec.json])?;
-        let vrow = tx.last_insert_rowid();
         if rec.version <= cur_version {
             return Ok(PutOutcome::Older);
         }
-        delete_derived(tx, oid, cur_vrow)?;
+        delete_refs(tx, oid)?;
         let set = self.sets.id(tx, &rec.markings)?;
-        write_current(tx, rec, oid, vrow, set)?;
-        insert_derived(tx, rec, oid, vrow)?;
+        write_current(tx, rec, oid, set)?;
+        insert_refs(tx, rec, oid)?;
+        text.put(oid, rec, true)?;
         Ok(PutOutcome::Updated)
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
-        self.tx()?
+        self.tx
+            .as_ref()
+            .ok_or_else(gone)?
             .prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?
             .execute([key, value])?;
         Ok(())
@@ -293,9 +289,18 @@ impl ImportTx for SqliteImport<'_> {
 
     fn commit(mut self: Box<Self>) -> Result<()> {
         self.hot = None;
-        if let Some(tx) = self.tx.take() {
-            tx.commit()?;
-        }
+        let tx = self.tx.take().ok_or_else(gone)?;
+        // The text index commits first, as the generation the main database
+        // will then name; a crash in between is repaired on the next open.
+        let gen = text::main_generation(&tx)? + 1;
+        text::set_main_generation(&tx, gen)?;
+        let finished = self.text.take().and_then(|t| t.finish(Some(gen)));
+        let Some((conn, result)) = finished else {
+            return Err(StoreError::BadQuery("the text index thread failed".into()));
+        };
+        *self.text_home = Some(conn);
+        result?;
+        tx.commit()?;
         Ok(())
     }
 }
