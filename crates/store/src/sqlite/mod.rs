@@ -141,7 +141,7 @@ impl SqliteStore {
             .map_err(|e| dir_error(dir, format!("cannot open {}: {e}", path.display())))?;
         let cannot =
             |e: rusqlite::Error| dir_error(dir, format!("cannot write {}: {e}", path.display()));
-        configure(&conn).map_err(cannot)?;
+        configure(&conn, 128).map_err(cannot)?;
         conn.execute_batch(SCHEMA).map_err(cannot)?;
         let text = text::open(dir, true)?;
         let mut store = SqliteStore {
@@ -237,13 +237,16 @@ impl SqliteStore {
     }
 }
 
-/// Settings of a writing connection (to either database file).
-pub(crate) fn configure(conn: &Connection) -> rusqlite::Result<()> {
+/// Settings of a writing connection (to either database file); `cache_mib` is
+/// the page cache. The main database gets 128 MiB so that the pages of its
+/// random-key indexes stay cached while a big import appends (measured: 1M
+/// indicators 65k → 73k objects/s; peak memory stays under 500 MB).
+pub(crate) fn configure(conn: &Connection, cache_mib: i64) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     conn.pragma_update(None, "page_size", 16384)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "cache_size", -1024 * cache_mib)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())

@@ -307,21 +307,36 @@ fn text_index_is_rebuilt_when_it_does_not_belong_to_the_store() {
     let d = temp();
     {
         let mut s = SqliteStore::open_write(d.path()).unwrap();
-        import(&mut s, &[malware("2021-01-01T00:00:00.000Z", "Gamma Loader")]);
+        import(
+            &mut s,
+            &[malware("2021-01-01T00:00:00.000Z", "Gamma Loader")],
+        );
         assert!(s.verify().unwrap().problems.is_empty());
     }
     // A crash between the two commits leaves the text index a generation ahead.
     {
         let c = rusqlite::Connection::open(d.path().join(text::TEXT_FILE)).unwrap();
-        c.execute("UPDATE meta SET value = '99' WHERE key = 'gen'", []).unwrap();
-        c.execute("INSERT INTO fts (rowid, name) VALUES (424242, 'stray')", []).unwrap();
+        c.execute("UPDATE meta SET value = '99' WHERE key = 'gen'", [])
+            .unwrap();
+        c.execute("INSERT INTO fts (rowid, name) VALUES (424242, 'stray')", [])
+            .unwrap();
     }
     let r = SqliteStore::open_read(d.path()).unwrap();
-    assert!(!r.verify().unwrap().problems.is_empty(), "verify must notice");
-    assert!(r.search(&SearchQuery::text("stray")).unwrap().is_empty(), "strays never reach readers");
+    assert!(
+        !r.verify().unwrap().problems.is_empty(),
+        "verify must notice"
+    );
+    assert!(
+        r.search(&SearchQuery::text("stray")).unwrap().is_empty(),
+        "strays never reach readers"
+    );
     drop(r);
     let s = SqliteStore::open_write(d.path()).unwrap();
-    assert!(s.verify().unwrap().problems.is_empty(), "{:?}", s.verify().unwrap());
+    assert!(
+        s.verify().unwrap().problems.is_empty(),
+        "{:?}",
+        s.verify().unwrap()
+    );
     assert_eq!(s.search(&SearchQuery::text("gamma")).unwrap().len(), 1);
     drop(s);
     // A lost text index comes back too.
