@@ -293,7 +293,7 @@ pub fn import_report<W: Write>(out: &mut W, r: &Report) -> io::Result<()> {
     }
     writeln!(
         out,
-        "imported {} objects from {} input(s) in {:.2} s ({:.0} objects/s)",
+        "read {} objects from {} input(s) in {:.2} s ({:.0} objects/s)",
         r.objects,
         r.inputs.len(),
         r.seconds,
