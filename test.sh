@@ -57,7 +57,10 @@ fi
 if command -v cargo-fuzz >/dev/null 2>&1 && [ "$quick" = 0 ] && [ -d fuzz ]; then
   step "fuzz smoke (30 s per target)"
   for t in $(ls fuzz/fuzz_targets | sed 's/\.rs$//'); do
-    RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" -- -max_total_time=30 -rss_limit_mb=2048 || { echo "fuzz target $t failed; the crash is kept in fuzz/artifacts/$t"; py_failed=$((py_failed+1)); }
+    mkdir -p "fuzz/corpus/$t"
+    # RUSTC_BOOTSTRAP: cargo-fuzz needs nightly flags; this machine has only stable.
+    RUSTC_BOOTSTRAP=1 cargo fuzz run "$t" "fuzz/corpus/$t" "fuzz/seeds/$t" -- -max_total_time=30 -rss_limit_mb=2048 \
+      || { echo "fuzz target $t found a crash: it is in fuzz/artifacts/$t; add it to tests/data/fuzz-regressions/$t"; py_failed=$((py_failed+1)); }
   done
 fi
 
