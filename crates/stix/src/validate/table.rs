@@ -473,51 +473,20 @@ mod tests {
 
     #[test]
     fn every_stix_type_has_one_row() {
-        let expected = [
-            "attack-pattern",
-            "campaign",
-            "course-of-action",
-            "grouping",
-            "identity",
-            "incident",
-            "indicator",
-            "infrastructure",
-            "intrusion-set",
-            "location",
-            "malware",
-            "malware-analysis",
-            "note",
-            "observed-data",
-            "opinion",
-            "report",
-            "threat-actor",
-            "tool",
-            "vulnerability",
-            "relationship",
-            "sighting",
-            "artifact",
-            "autonomous-system",
-            "directory",
-            "domain-name",
-            "email-addr",
-            "email-message",
-            "file",
-            "ipv4-addr",
-            "ipv6-addr",
-            "mac-addr",
-            "mutex",
-            "network-traffic",
-            "process",
-            "software",
-            "url",
-            "user-account",
-            "windows-registry-key",
-            "x509-certificate",
+        let meta = [
             "marking-definition",
             "extension-definition",
             "language-content",
         ];
-        for t in expected {
+        let expected = super::super::refs::SDO_TYPES
+            .iter()
+            .chain(super::super::refs::SRO_TYPES)
+            .chain(crate::object::SCO_TYPES)
+            .chain(&meta)
+            .copied()
+            .collect::<Vec<_>>();
+        assert_eq!(expected.len(), 19 + 2 + 18 + 3);
+        for &t in &expected {
             assert!(shape_for(t).is_some(), "{t}");
         }
         assert_eq!(all().count(), expected.len());
