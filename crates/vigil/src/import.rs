@@ -76,6 +76,9 @@ pub struct InputReport {
     pub error: Option<String>,
     /// The first invalid objects, located.
     pub invalid_objects: Vec<Invalid>,
+    /// The first objects whose version was already stored with other content
+    /// (the stored one was kept).
+    pub conflict_ids: Vec<String>,
 }
 
 /// What an import did, over all its inputs.
@@ -255,7 +258,12 @@ fn import_one(
                     PutOutcome::Updated => rep.updated += 1,
                     PutOutcome::Older => rep.older += 1,
                     PutOutcome::Unchanged => rep.unchanged += 1,
-                    PutOutcome::Conflict => rep.conflicts += 1,
+                    PutOutcome::Conflict => {
+                        rep.conflicts += 1;
+                        if rep.conflict_ids.len() < MAX_LISTED {
+                            rep.conflict_ids.push(record.id.clone());
+                        }
+                    }
                 }
                 let h = seen.hash(&record.id);
                 if !seen.contains(h) && local.insert(h) {
@@ -302,6 +310,7 @@ fn import_one(
         rep.older = 0;
         rep.unchanged = 0;
         rep.conflicts = 0;
+        rep.conflict_ids.clear();
     }
     Ok(rep)
 }

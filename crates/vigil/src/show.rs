@@ -276,6 +276,13 @@ pub fn import_report<W: Write>(out: &mut W, r: &Report) -> io::Result<()> {
         if let Some(e) = &i.error {
             writeln!(out, "{e}")?;
         }
+        for id in &i.conflict_ids {
+            writeln!(
+                out,
+                "{}: {id}: this version is already stored with other content; kept the stored one",
+                i.source
+            )?;
+        }
         let verdict = if i.committed {
             if i.invalid > 0 || i.error.is_some() {
                 "committed the valid objects (--lenient)"

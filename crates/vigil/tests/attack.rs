@@ -286,3 +286,52 @@ fn revoked_attack_objects_stay_readable() {
     let (_, h) = run_json(vigil(d, &["history", id, "--json"]));
     assert_eq!(h.as_array().unwrap().len(), 1);
 }
+
+/// All three ATT&CK domains in one store: shared objects are one object, and
+/// what MITRE publishes twice under one version with different content (an
+/// intrusion set's `x_mitre_domains`) is reported as a conflict, by id.
+#[test]
+fn three_domains_in_one_store() {
+    let files = [
+        "enterprise-attack-18.1.json.zst",
+        "mobile-attack-18.1.json.zst",
+        "ics-attack-18.1.json.zst",
+    ];
+    let mut seen: HashMap<String, serde_json::Value> = HashMap::new();
+    let mut expected_conflicts: Vec<Vec<String>> = vec![];
+    for f in files {
+        let mut conflicts = vec![];
+        for o in objects_of(&unzstd(&attack_file(f))) {
+            let id = o["id"].as_str().unwrap().to_string();
+            match seen.get(&id) {
+                Some(prev) if prev["modified"] == o["modified"] && prev != &o => conflicts.push(id),
+                Some(_) => {}
+                None => {
+                    seen.insert(id, o);
+                }
+            }
+        }
+        conflicts.sort();
+        expected_conflicts.push(conflicts);
+    }
+    let dir = TempDir::new("three");
+    for (f, want) in files.iter().zip(&expected_conflicts) {
+        let (out, r) = run_json(vigil(
+            dir.path(),
+            &["import", "--json", attack_file(f).to_str().unwrap()],
+        ));
+        assert!(out.status.success(), "{f}");
+        let mut got: Vec<String> =
+            serde_json::from_value(r["inputs"][0]["conflict_ids"].clone()).unwrap();
+        got.sort();
+        assert_eq!(&got, want, "{f}: conflicts");
+    }
+    assert!(
+        expected_conflicts.iter().any(|c| !c.is_empty()),
+        "the data has such objects"
+    );
+    let (_, stats) = run_json(vigil(dir.path(), &["stats", "--json"]));
+    assert_eq!(stats["objects"].as_u64().unwrap(), seen.len() as u64);
+    let (out, _) = run_json(vigil(dir.path(), &["verify", "--json"]));
+    assert!(out.status.success());
+}
