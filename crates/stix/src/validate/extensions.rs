@@ -16,16 +16,7 @@ const fn embedded(
     required: &'static [&'static str],
     rules: &'static [Rule],
 ) -> Shape {
-    Shape {
-        name,
-        section,
-        class: Class::Embedded,
-        props,
-        required,
-        rules,
-        extensions: &[],
-        deprecated: &[],
-    }
+    Shape::new(name, section, Class::Embedded, props, required, rules)
 }
 
 /// A predefined extension MUST carry at least one of its properties.

@@ -18,16 +18,7 @@ const fn sco(
     required: &'static [&'static str],
     rules: &'static [Rule],
 ) -> Shape {
-    Shape {
-        name,
-        section,
-        class: Class::Sco,
-        props,
-        required,
-        rules,
-        extensions: &[],
-        deprecated: &[],
-    }
+    Shape::new(name, section, Class::Sco, props, required, rules)
 }
 
 const ADDR_TARGETS: Targets = Targets::Only(&["ipv4-addr", "ipv6-addr", "mac-addr", "domain-name"]);

@@ -79,6 +79,28 @@ pub(crate) struct Shape {
 }
 
 impl Shape {
+    /// A row with no predefined extensions and no deprecated properties
+    /// (rows that have them set those fields after).
+    pub const fn new(
+        name: &'static str,
+        section: &'static str,
+        class: Class,
+        props: &'static [(&'static str, Kind)],
+        required: &'static [&'static str],
+        rules: &'static [Rule],
+    ) -> Shape {
+        Shape {
+            name,
+            section,
+            class,
+            props,
+            required,
+            rules,
+            extensions: &[],
+            deprecated: &[],
+        }
+    }
+
     /// The kind of a type-specific property.
     pub fn kind_of(&self, name: &str) -> Option<Kind> {
         self.props.iter().find(|(n, _)| *n == name).map(|&(_, k)| k)

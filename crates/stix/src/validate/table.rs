@@ -10,32 +10,12 @@ use super::refs::Targets;
 pub(crate) use super::shape::{Class, Order, Rule, Shape};
 use super::{markings, pattern, sco, values, vocab};
 
-const fn shape(
-    name: &'static str,
-    section: &'static str,
-    class: Class,
-    props: &'static [(&'static str, Kind)],
-    required: &'static [&'static str],
-    rules: &'static [Rule],
-) -> Shape {
-    Shape {
-        name,
-        section,
-        class,
-        props,
-        required,
-        rules,
-        extensions: &[],
-        deprecated: &[],
-    }
-}
-
 const SOFTWARE: Targets = Targets::Only(&["software"]);
 const NAME_DESC: [(&str, Kind); 2] = [("name", Str), ("description", Str)];
 
 /// SDO rows, §4.
 static SDOS: &[Shape] = &[
-    shape(
+    Shape::new(
         "attack-pattern",
         "4.1",
         Class::Sdo,
@@ -48,7 +28,7 @@ static SDOS: &[Shape] = &[
         &["name"],
         &[],
     ),
-    shape(
+    Shape::new(
         "campaign",
         "4.2",
         Class::Sdo,
@@ -63,7 +43,7 @@ static SDOS: &[Shape] = &[
         &["name"],
         &[Rule::Order("last_seen", Order::Ge, "first_seen")],
     ),
-    shape(
+    Shape::new(
         "course-of-action",
         "4.3",
         Class::Sdo,
@@ -71,7 +51,7 @@ static SDOS: &[Shape] = &[
         &["name"],
         &[],
     ),
-    shape(
+    Shape::new(
         "grouping",
         "4.4",
         Class::Sdo,
@@ -84,7 +64,7 @@ static SDOS: &[Shape] = &[
         &["context", "object_refs"],
         &[],
     ),
-    shape(
+    Shape::new(
         "identity",
         "4.5",
         Class::Sdo,
@@ -99,7 +79,7 @@ static SDOS: &[Shape] = &[
         &["name"],
         &[],
     ),
-    shape(
+    Shape::new(
         "incident",
         "4.6",
         Class::Sdo,
@@ -107,7 +87,7 @@ static SDOS: &[Shape] = &[
         &["name"],
         &[],
     ),
-    shape(
+    Shape::new(
         "indicator",
         "4.7",
         Class::Sdo,
@@ -128,7 +108,7 @@ static SDOS: &[Shape] = &[
             Rule::Custom(pattern::check_indicator),
         ],
     ),
-    shape(
+    Shape::new(
         "infrastructure",
         "4.8",
         Class::Sdo,
@@ -147,7 +127,7 @@ static SDOS: &[Shape] = &[
         &["name"],
         &[Rule::Order("last_seen", Order::Ge, "first_seen")],
     ),
-    shape(
+    Shape::new(
         "intrusion-set",
         "4.9",
         Class::Sdo,
@@ -165,7 +145,7 @@ static SDOS: &[Shape] = &[
         &["name"],
         &[Rule::Order("last_seen", Order::Ge, "first_seen")],
     ),
-    shape(
+    Shape::new(
         "location",
         "4.10",
         Class::Sdo,
@@ -191,7 +171,7 @@ static SDOS: &[Shape] = &[
             Rule::Requires("precision", "longitude"),
         ],
     ),
-    shape(
+    Shape::new(
         "malware",
         "4.11",
         Class::Sdo,
@@ -222,7 +202,7 @@ static SDOS: &[Shape] = &[
             Rule::Order("last_seen", Order::Ge, "first_seen"),
         ],
     ),
-    shape(
+    Shape::new(
         "malware-analysis",
         "4.12",
         Class::Sdo,
@@ -250,7 +230,7 @@ static SDOS: &[Shape] = &[
         &["product"],
         &[Rule::AtLeastOne(&["result", "analysis_sco_refs"])],
     ),
-    shape(
+    Shape::new(
         "note",
         "4.13",
         Class::Sdo,
@@ -282,7 +262,7 @@ static SDOS: &[Shape] = &[
         extensions: &[],
         deprecated: &["objects"],
     },
-    shape(
+    Shape::new(
         "opinion",
         "4.15",
         Class::Sdo,
@@ -295,7 +275,7 @@ static SDOS: &[Shape] = &[
         &["opinion", "object_refs"],
         &[],
     ),
-    shape(
+    Shape::new(
         "report",
         "4.16",
         Class::Sdo,
@@ -309,7 +289,7 @@ static SDOS: &[Shape] = &[
         &["name", "published", "object_refs"],
         &[],
     ),
-    shape(
+    Shape::new(
         "threat-actor",
         "4.17",
         Class::Sdo,
@@ -331,7 +311,7 @@ static SDOS: &[Shape] = &[
         &["name"],
         &[Rule::Order("last_seen", Order::Ge, "first_seen")],
     ),
-    shape(
+    Shape::new(
         "tool",
         "4.18",
         Class::Sdo,
@@ -346,7 +326,7 @@ static SDOS: &[Shape] = &[
         &["name"],
         &[],
     ),
-    shape(
+    Shape::new(
         "vulnerability",
         "4.19",
         Class::Sdo,
@@ -358,7 +338,7 @@ static SDOS: &[Shape] = &[
 
 /// SRO rows, §5.
 static SROS: &[Shape] = &[
-    shape(
+    Shape::new(
         "relationship",
         "5.1",
         Class::Sro,
@@ -373,7 +353,7 @@ static SROS: &[Shape] = &[
         &["relationship_type", "source_ref", "target_ref"],
         &[Rule::Order("stop_time", Order::Gt, "start_time")],
     ),
-    shape(
+    Shape::new(
         "sighting",
         "5.2",
         Class::Sro,
@@ -400,7 +380,7 @@ static SROS: &[Shape] = &[
 
 /// Meta-object rows, §7.
 static METAS: &[Shape] = &[
-    shape(
+    Shape::new(
         "language-content",
         "7.1",
         Class::LanguageContent,
@@ -412,7 +392,7 @@ static METAS: &[Shape] = &[
         &["object_ref", "contents"],
         &[],
     ),
-    shape(
+    Shape::new(
         "marking-definition",
         "7.2.1",
         Class::MarkingDefinition,
@@ -424,7 +404,7 @@ static METAS: &[Shape] = &[
         &[],
         &[Rule::Custom(markings::check_marking_definition)],
     ),
-    shape(
+    Shape::new(
         "extension-definition",
         "7.3",
         Class::ExtensionDefinition,
@@ -457,9 +437,11 @@ pub(crate) fn shape_for(object_type: &str) -> Option<&'static Shape> {
 }
 
 /// The rows for custom objects (§11.2): only the common rules apply.
-pub(crate) static CUSTOM_SDO: Shape = shape("custom object", "11.2", Class::Sdo, &[], &[], &[]);
+pub(crate) static CUSTOM_SDO: Shape =
+    Shape::new("custom object", "11.2", Class::Sdo, &[], &[], &[]);
 /// A custom object without `created`/`modified` is read as a custom cyber-observable.
-pub(crate) static CUSTOM_SCO: Shape = shape("custom observable", "11.2", Class::Sco, &[], &[], &[]);
+pub(crate) static CUSTOM_SCO: Shape =
+    Shape::new("custom observable", "11.2", Class::Sco, &[], &[], &[]);
 
 /// Every row, for tests.
 #[cfg(test)]
