@@ -52,7 +52,7 @@ fn usage(name: &str, class: Class) -> Use {
 }
 
 /// The common properties, in the order missing ones are reported.
-const COMMON: &[&str] = &[
+pub(crate) const COMMON: &[&str] = &[
     "type",
     "spec_version",
     "id",

@@ -5,21 +5,8 @@ use crate::validate::{pattern, validate_object};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
-const KEYS: &[&str] = &[
-    "type",
-    "id",
-    "spec_version",
-    "created",
-    "modified",
-    "created_by_ref",
-    "labels",
-    "confidence",
-    "lang",
-    "external_references",
-    "object_marking_refs",
-    "granular_markings",
-    "extensions",
-    "defanged",
+/// Property names the random objects draw from: every common property, and these.
+const OTHER_KEYS: &[&str] = &[
     "name",
     "pattern",
     "pattern_type",
@@ -53,6 +40,14 @@ const KEYS: &[&str] = &[
     "ntfs-ext",
     "options",
 ];
+fn keys() -> Vec<&'static str> {
+    crate::validate::common::COMMON
+        .iter()
+        .chain(OTHER_KEYS)
+        .copied()
+        .collect()
+}
+
 const TYPES: &[&str] = &[
     "indicator",
     "campaign",
@@ -90,7 +85,7 @@ fn value() -> impl Strategy<Value = Value> {
     leaf().prop_recursive(3, 24, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(KEYS), inner), 0..5).prop_map(|kv| {
+            prop::collection::vec((prop::sample::select(keys()), inner), 0..5).prop_map(|kv| {
                 Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
             }),
         ]
@@ -100,7 +95,7 @@ fn value() -> impl Strategy<Value = Value> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
     #[test]
-    fn on_any_object(t in prop::sample::select(TYPES), props in prop::collection::vec((prop::sample::select(KEYS), value()), 0..12)) {
+    fn on_any_object(t in prop::sample::select(TYPES), props in prop::collection::vec((prop::sample::select(keys()), value()), 0..12)) {
         let mut m = Map::new();
         m.insert("type".into(), json!(t));
         for (k, v) in props {
