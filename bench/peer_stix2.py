@@ -66,40 +66,19 @@ def search(store, text, types=(), limit=20):
     return hits
 
 
-def walk_api(store, start, depth, rel):
+def in_force(r):
+    return not (r.get("revoked") or r.get("x_mitre_deprecated"))
+
+
+def walk(store, start, depth, neighbours):
+    """Breadth-first from `start`; `neighbours(node)` yields (other end, relationship id)."""
     seen = {start.id: 0}
     frontier = [start.id]
     edges = set()
     for d in range(1, depth + 1):
         nxt = []
         for node in frontier:
-            for r in store.relationships(node, relationship_type=rel):
-                if r.get("revoked") or r.get("x_mitre_deprecated"):
-                    continue
-                other = r.target_ref if r.source_ref == node else r.source_ref
-                edges.add(r.id)
-                if other not in seen:
-                    seen[other] = d
-                    nxt.append(other)
-        frontier = nxt
-    nodes = [store.get(i) for i in seen]
-    return nodes, edges
-
-
-def walk_adjacency(store, start, depth, rel):
-    adj = {}
-    for r in store.query([Filter("type", "=", "relationship"), Filter("relationship_type", "=", rel)]):
-        if r.get("revoked") or r.get("x_mitre_deprecated"):
-            continue
-        adj.setdefault(r.source_ref, []).append((r.target_ref, r.id))
-        adj.setdefault(r.target_ref, []).append((r.source_ref, r.id))
-    seen = {start.id: 0}
-    frontier = [start.id]
-    edges = set()
-    for d in range(1, depth + 1):
-        nxt = []
-        for node in frontier:
-            for other, rid in adj.get(node, ()):
+            for other, rid in neighbours(node):
                 edges.add(rid)
                 if other not in seen:
                     seen[other] = d
@@ -107,6 +86,25 @@ def walk_adjacency(store, start, depth, rel):
         frontier = nxt
     nodes = [store.get(i) for i in seen]
     return nodes, edges
+
+
+def walk_api(store, start, depth, rel):
+    """The walk as a stix2 user writes it: `relationships()` for every node."""
+    def neighbours(node):
+        for r in store.relationships(node, relationship_type=rel):
+            if in_force(r):
+                yield (r.target_ref if r.source_ref == node else r.source_ref), r.id
+    return walk(store, start, depth, neighbours)
+
+
+def walk_adjacency(store, start, depth, rel):
+    """The same walk over an adjacency map built by hand first (a stix2 user's optimisation)."""
+    adj = {}
+    for r in store.query([Filter("type", "=", "relationship"), Filter("relationship_type", "=", rel)]):
+        if in_force(r):
+            adj.setdefault(r.source_ref, []).append((r.target_ref, r.id))
+            adj.setdefault(r.target_ref, []).append((r.source_ref, r.id))
+    return walk(store, start, depth, lambda node: adj.get(node, ()))
 
 
 def main():
