@@ -173,12 +173,7 @@ async fn object(
     let as_of = match p.as_of {
         None => None,
         Some(t) => {
-            let full = if t.len() == 10 {
-                format!("{t}T00:00:00Z")
-            } else {
-                t.clone()
-            };
-            let ts = Timestamp::parse(&full)
+            let ts = Timestamp::parse_instant(&t)
                 .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("as_of: {e}")))?;
             Some(ts.instant_key())
         }

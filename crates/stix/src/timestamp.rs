@@ -65,6 +65,16 @@ impl Timestamp {
         })
     }
 
+    /// Parses a point in time as a person gives one: a STIX timestamp, or a
+    /// date (`YYYY-MM-DD`) meaning its midnight UTC. For `--as-of` and `as_of=`.
+    pub fn parse_instant(s: &str) -> Result<Timestamp, TimestampError> {
+        if s.len() == 10 {
+            Timestamp::parse(&format!("{s}T00:00:00Z"))
+        } else {
+            Timestamp::parse(s)
+        }
+    }
+
     /// Number of fractional-second digits as written.
     pub fn precision(&self) -> usize {
         self.fraction.len()
@@ -195,6 +205,18 @@ mod tests {
         let c = Timestamp::parse("2017-01-01T00:00:00.123456789Z").unwrap();
         assert!(a.instant_key() < b.instant_key());
         assert!(b.instant_key() < c.instant_key());
+    }
+
+    #[test]
+    fn instants_as_people_give_them() {
+        assert_eq!(
+            Timestamp::parse_instant("2023-01-01").unwrap().to_string(),
+            "2023-01-01T00:00:00Z"
+        );
+        assert!(Timestamp::parse_instant("2023-01-01T12:00:00.5Z").is_ok());
+        assert!(Timestamp::parse_instant("2023-02-30").is_err());
+        assert!(Timestamp::parse_instant("yesterday!").is_err());
+        assert!(Timestamp::parse_instant("２０２3-01").is_err());
     }
 
     #[test]

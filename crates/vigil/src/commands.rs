@@ -173,12 +173,7 @@ fn resolve(store: &SqliteStore, key: &str) -> Result<Option<String>> {
 
 /// Parses `--as-of`: a STIX timestamp, or a date meaning its midnight UTC.
 fn as_of_key(t: &str) -> Result<String> {
-    let full = if t.len() == 10 {
-        format!("{t}T00:00:00Z")
-    } else {
-        t.to_string()
-    };
-    let ts = Timestamp::parse(&full).map_err(|e| anyhow::anyhow!("--as-of: {e}"))?;
+    let ts = Timestamp::parse_instant(t).map_err(|e| anyhow::anyhow!("--as-of: {e}"))?;
     Ok(ts.instant_key())
 }
 
