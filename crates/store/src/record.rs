@@ -1,5 +1,5 @@
 //! What the store writes for one object version, computed before the write (on
-//! the parsing thread) so the writer does nothing but SQL.
+//! a check worker) so the writer does nothing but SQL.
 
 use serde::Serialize;
 use vigil_stix::StixObject;

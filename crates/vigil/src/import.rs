@@ -1,5 +1,6 @@
-//! `vigil import`: inputs → parse + upgrade + validate (one thread) → store (this
-//! thread), one transaction per input.
+//! `vigil import`: each input is cut into objects (scan thread), parsed,
+//! upgraded and validated (a check worker per core), and written in input
+//! order (this thread, and the store's text thread), one transaction per input.
 //!
 //! Without `--lenient` an input with any invalid object, or that is not readable
 //! to its end, is rolled back whole. With `--lenient` the valid objects read are

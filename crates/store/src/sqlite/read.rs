@@ -470,7 +470,7 @@ impl ReadStore for SqliteStore {
                     problems.push("a stored version is not JSON".into());
                     continue;
                 };
-                let rec = Record::from_object(&StixObject::new(map));
+                let rec = Record::with_json(&StixObject::new(map), Some(json));
                 let set: String = r.get(1)?;
                 let (id, idh): (String, i64) = (r.get(2)?, r.get(3)?);
                 if rec.id != id || idh != id_hash(&id) {
