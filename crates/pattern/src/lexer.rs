@@ -1,8 +1,8 @@
-//! The lexer of the STIX 2.1 patterning grammar (§9): tokens by longest match, keywords
+//! The lexer of the STIX patterning grammar (§9): tokens by longest match, keywords
 //! before identifiers, as the OASIS ANTLR grammar has them.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum T {
+pub(crate) enum T {
     IntNeg,
     IntPos,
     FloatNeg,
@@ -24,10 +24,10 @@ pub(super) enum T {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Tok<'a> {
-    pub(super) t: T,
-    pub(super) text: &'a str,
-    pub(super) at: usize,
+pub(crate) struct Tok<'a> {
+    pub(crate) t: T,
+    pub(crate) text: &'a str,
+    pub(crate) at: usize,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -50,13 +50,18 @@ const KEYWORDS: &[&str] = &[
     "TIMES",
 ];
 
-pub(super) struct Lexer<'a> {
-    pub(super) s: &'a str,
-    pub(super) b: &'a [u8],
-    pub(super) i: usize,
+/// Whether `word` is a keyword of the grammar (and so cannot be a bare property name).
+pub(crate) fn is_keyword(word: &str) -> bool {
+    KEYWORDS.contains(&word)
 }
 
-pub(super) fn is_pattern_space(c: char) -> bool {
+pub(crate) struct Lexer<'a> {
+    pub(crate) s: &'a str,
+    pub(crate) b: &'a [u8],
+    pub(crate) i: usize,
+}
+
+pub(crate) fn is_pattern_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
@@ -123,7 +128,7 @@ impl<'a> Lexer<'a> {
         None
     }
 
-    pub(super) fn next(&mut self) -> Tok<'a> {
+    pub(crate) fn next(&mut self) -> Tok<'a> {
         self.skip_trivia();
         let i = self.i;
         let Some(&c) = self.b.get(i) else {
