@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks of the knowledge store (issue 2), each beside its peer, one table at the end.
+# Benchmarks of the knowledge store (issue 2) and the pattern engine (issue 3), each beside
+# its peer, one table at the end of each.
 # Not part of ./test.sh. See bench/README.md.
 #
 # Usage: bench/run.sh [PART...]
@@ -7,22 +8,26 @@
 #         million    2. import 1,000,000 generated indicators vs json.load (~3 min)
 #         latency    3. get/search/neighbors as whole processes vs stix2   (~1.5 min)
 #         criterion  3b. in-process search/get/neighbors (criterion)       (~1 min)
+#         pattern    issue 3: vigil match vs stix2-matcher and rstix, scaling to 1M
+#                    indicators, criterion (bench/pattern/run.py; ~15 min, the first
+#                    run also generates the workloads under bench/out/pattern/)
 #   No PART: all of them, in that order.
 # Environment: REPS (attack, default 7), RUNS (latency, default 50), COUNT (million,
 # default 1000000), PYTHON (the CPython running json.load, default python3),
-# NO_BUILD=1 (skip cargo build --release).
+# NO_BUILD=1 (skip cargo build --release), PATTERN_PARTS (the pattern part's own parts:
+# oasis scaling criterion; default all three and their summary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 parts=()
 for a in "$@"; do
   case "$a" in
-    attack|million|latency|criterion) parts+=("$a") ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
-    *) echo "bench/run.sh: unknown part '$a' (attack, million, latency, criterion)" >&2; exit 2 ;;
+    attack|million|latency|criterion|pattern) parts+=("$a") ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown part '$a' (attack, million, latency, criterion, pattern)" >&2; exit 2 ;;
   esac
 done
-[ ${#parts[@]} -eq 0 ] && parts=(attack million latency criterion)
+[ ${#parts[@]} -eq 0 ] && parts=(attack million latency criterion pattern)
 
 py=(python3 bench/store_bench.py --python "${PYTHON:-python3}")
 started=$(date +%s)
@@ -47,7 +52,16 @@ for p in "${parts[@]}"; do
       # Ratios against stix2 need the peer's figures from the latency part.
       [ -f bench/out/tmp/peer_stix2.json ] || echo "   (run the latency part for stix2 figures beside these)"
       "${py[@]}" criterion ;;
+    pattern)
+      # shellcheck disable=SC2086  # PATTERN_PARTS is a list of words
+      python3 bench/pattern/run.py ${PATTERN_PARTS:-} ;;
   esac
 done
 
-"${py[@]}" summary --since "$started"
+# The store's table, when a store part ran (the pattern part prints its own).
+for p in "${parts[@]}"; do
+  if [ "$p" != pattern ]; then
+    "${py[@]}" summary --since "$started"
+    break
+  fi
+done
