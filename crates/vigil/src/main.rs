@@ -7,6 +7,7 @@ mod attack;
 mod commands;
 mod import;
 mod input;
+mod pattern_cmd;
 mod show;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -19,10 +20,26 @@ use std::path::PathBuf;
 /// line and over HTTP.
 #[derive(Parser, Debug)]
 #[command(name = "vigil", version, about, long_about, max_term_width = 100)]
-pub struct Cli {
+struct Invocation {
     #[command(flatten)]
-    pub global: Global,
+    global: Global,
     #[command(subcommand)]
+    command: AnyCommand,
+}
+
+/// Every command: the store's, and the patterning engine's (`pattern_cmd`).
+#[derive(Subcommand, Debug)]
+enum AnyCommand {
+    #[command(flatten)]
+    Store(Command),
+    #[command(flatten)]
+    Pattern(pattern_cmd::PatternCommand),
+}
+
+/// A store command with the options every command takes.
+#[derive(Debug)]
+pub struct Cli {
+    pub global: Global,
     pub command: Command,
 }
 
@@ -167,7 +184,7 @@ pub enum ExportFormat {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let invocation = Invocation::parse();
     let filter =
         tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| "info".into());
     tracing_subscriber::fmt()
@@ -175,7 +192,14 @@ fn main() {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
-    let code = match commands::run(cli) {
+    let result = match invocation.command {
+        AnyCommand::Store(command) => commands::run(Cli {
+            global: invocation.global,
+            command,
+        }),
+        AnyCommand::Pattern(command) => pattern_cmd::run(&invocation.global, command),
+    };
+    let code = match result {
         Ok(code) => code,
         Err(e) => {
             if e.downcast_ref::<std::io::Error>()
