@@ -18,7 +18,7 @@ mod nfc;
 
 use crate::ast::{CompExpr, Comparison, Literal, ObjectPath, ObsExpr, Op, Qualifier, Step};
 use crate::observation::Observation;
-use crate::{Pattern, StixVersion};
+use crate::Pattern;
 use serde_json::Value;
 
 pub(crate) use compare::parse_timestamp;
@@ -58,7 +58,7 @@ impl Pattern {
 
     /// [`Pattern::matches`] over references to observations.
     pub fn matches_in(&self, observations: &[&Observation]) -> Result<Option<Match>, EvalError> {
-        self.evaluable()?;
+        evaluable(&self.root)?;
         let mut leaves = Vec::new();
         collect_leaves(&self.root, &mut leaves);
         let mut candidates = Vec::with_capacity(leaves.len());
@@ -81,7 +81,7 @@ impl Pattern {
     /// [`Pattern::matches`] checks them first; a caller that evaluates the
     /// brackets itself ([`comparison_matches`]) should call this once.
     pub fn evaluable(&self) -> Result<(), EvalError> {
-        evaluable(&self.root, self.version)
+        evaluable(&self.root)
     }
 }
 
@@ -95,11 +95,11 @@ fn collect_leaves<'p>(e: &'p ObsExpr, out: &mut Vec<&'p CompExpr>) {
     }
 }
 
-fn evaluable(e: &ObsExpr, version: StixVersion) -> Result<(), EvalError> {
+fn evaluable(e: &ObsExpr) -> Result<(), EvalError> {
     match e {
         ObsExpr::Leaf(c) => comp_evaluable(c),
         ObsExpr::And(v) | ObsExpr::Or(v) | ObsExpr::FollowedBy(v) => {
-            v.iter().try_for_each(|e| evaluable(e, version))
+            v.iter().try_for_each(evaluable)
         }
         ObsExpr::Qualified(e, q) => {
             match q {
@@ -124,7 +124,7 @@ fn evaluable(e: &ObsExpr, version: StixVersion) -> Result<(), EvalError> {
                 }
                 _ => {}
             }
-            evaluable(e, version)
+            evaluable(e)
         }
     }
 }

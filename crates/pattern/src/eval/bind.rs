@@ -68,6 +68,7 @@ enum Filter {
         stop: i128,
     },
     After(i128),
+    Before(i128),
 }
 
 fn nanos(t: crate::time::Instant) -> i128 {
@@ -129,6 +130,7 @@ pub(super) fn find(
         first: obs.iter().map(|o| nanos(o.first_observed)).collect(),
         last: obs.iter().map(|o| nanos(o.last_observed)).collect(),
         possible: Vec::new(),
+        max_last: Vec::new(),
         cap,
         filters: Vec::new(),
         undo: Vec::new(),
@@ -137,13 +139,13 @@ pub(super) fn find(
         picks: Vec::new(),
         steps: 0,
     };
-    search.possible = (0..plan.nodes.len())
-        .map(|n| search.possible_static(n))
-        .collect();
+    let (possible, size, max_last) = search.statics();
+    search.possible = possible;
+    search.max_last = max_last;
     if !search.possible[top] {
         return Ok(None);
     }
-    if search.size(top) > MAX_BINDING {
+    if size[top] > MAX_BINDING {
         return fail(format!(
             "a match of this pattern needs more than {MAX_BINDING} observations, more than this evaluator searches"
         ));
@@ -169,6 +171,8 @@ struct Search<'a> {
     last: Vec<i128>,
     /// Per node: whether it can have a binding at all, observations aside.
     possible: Vec<bool>,
+    /// Per node: the latest `last_observed` of its brackets' candidates.
+    max_last: Vec<i128>,
     /// Per observation: how many more times it can serve.
     cap: Vec<u64>,
     filters: Vec<Filter>,
@@ -193,41 +197,86 @@ fn merge(acc: Option<Sum>, s: Sum) -> Sum {
 }
 
 impl<'a> Search<'a> {
-    fn possible_static(&self, n: usize) -> bool {
-        let p = |k: &usize| self.possible_static(*k);
-        match &self.nodes[n] {
-            Node::Leaf(l) => !self.cands[*l].is_empty(),
-            Node::And(v) | Node::Seq(v) => v.iter().all(p),
-            Node::Or(v) => v.iter().any(p),
-            Node::Within(c, _) | Node::Span(c, _, _) => p(c),
-            Node::Repeats(c, times) => match self.nodes[*c] {
+    /// Per node, bottom up (children come before their parent): whether it
+    /// can have a binding at all, and the most choices one binding makes.
+    /// A node cannot when a bracket has no candidates, or when it needs more
+    /// observations than its brackets' candidates could serve (counted
+    /// exactly under `REPEATS`, bounded by a sum elsewhere).
+    fn statics(&self) -> (Vec<bool>, Vec<u64>, Vec<i128>) {
+        let n = self.nodes.len();
+        let (mut possible, mut need, mut room, mut size) =
+            (vec![false; n], vec![0u64; n], vec![0u64; n], vec![0u64; n]);
+        let mut max_last = vec![i128::MIN; n];
+        let sum =
+            |v: &[usize], of: &[u64]| v.iter().map(|&k| of[k]).fold(0u64, u64::saturating_add);
+        for (i, node) in self.nodes.iter().enumerate() {
+            (possible[i], need[i], room[i], size[i]) = match node {
                 Node::Leaf(l) => {
-                    self.cands[l]
+                    let r = self.cands[*l]
                         .iter()
-                        .map(|&i| self.cap[i])
-                        .fold(0u64, u64::saturating_add)
-                        >= *times
+                        .map(|&o| self.cap[o])
+                        .fold(0u64, u64::saturating_add);
+                    (r > 0, 1, r, 1)
                 }
-                _ => p(c),
-            },
-            Node::Never => false,
+                Node::And(v) | Node::Seq(v) => (
+                    v.iter().all(|&k| possible[k]),
+                    sum(v, &need),
+                    sum(v, &room),
+                    sum(v, &size),
+                ),
+                Node::Or(v) => (
+                    v.iter().any(|&k| possible[k]),
+                    v.iter().map(|&k| need[k]).min().unwrap_or(1),
+                    sum(v, &room),
+                    v.iter().map(|&k| size[k]).max().unwrap_or(1),
+                ),
+                Node::Within(c, _) | Node::Span(c, _, _) => {
+                    (possible[*c], need[*c], room[*c], size[*c])
+                }
+                Node::Repeats(c, times) => {
+                    let mut seen = vec![false; self.cap.len()];
+                    self.leaf_candidates(*c, &mut seen);
+                    let r = seen
+                        .iter()
+                        .zip(&self.cap)
+                        .filter(|(s, _)| **s)
+                        .map(|(_, c)| *c)
+                        .fold(0u64, u64::saturating_add);
+                    let sz = match self.nodes[*c] {
+                        Node::Leaf(l) => (*times).min(self.cands[l].len() as u64),
+                        _ => size[*c].saturating_mul(*times),
+                    };
+                    (possible[*c], need[*c].saturating_mul(*times), r, sz)
+                }
+                Node::Never => (false, 1, 0, 1),
+            };
+            possible[i] &= need[i] <= room[i];
+            max_last[i] = match node {
+                Node::Leaf(l) => self.cands[*l]
+                    .iter()
+                    .map(|&o| self.last[o])
+                    .max()
+                    .unwrap_or(i128::MIN),
+                Node::And(v) | Node::Seq(v) | Node::Or(v) => {
+                    v.iter().map(|&k| max_last[k]).max().unwrap_or(i128::MIN)
+                }
+                Node::Within(c, _) | Node::Span(c, _, _) | Node::Repeats(c, _) => max_last[*c],
+                Node::Never => i128::MIN,
+            };
         }
+        (possible, size, max_last)
     }
 
-    /// The most observation choices one binding of `n` makes (depth of the search).
-    fn size(&self, n: usize) -> u64 {
+    fn leaf_candidates(&self, n: usize, seen: &mut [bool]) {
         match &self.nodes[n] {
-            Node::Leaf(_) | Node::Never => 1,
-            Node::And(v) | Node::Seq(v) => v
-                .iter()
-                .map(|k| self.size(*k))
-                .fold(0u64, u64::saturating_add),
-            Node::Or(v) => v.iter().map(|k| self.size(*k)).max().unwrap_or(1),
-            Node::Within(c, _) | Node::Span(c, _, _) => self.size(*c),
-            Node::Repeats(c, times) => match self.nodes[*c] {
-                Node::Leaf(l) => (*times).min(self.cands[l].len() as u64),
-                _ => self.size(*c).saturating_mul(*times),
-            },
+            Node::Leaf(l) => self.cands[*l].iter().for_each(|&i| seen[i] = true),
+            Node::And(v) | Node::Seq(v) | Node::Or(v) => {
+                v.iter().for_each(|k| self.leaf_candidates(*k, seen))
+            }
+            Node::Within(c, _) | Node::Span(c, _, _) | Node::Repeats(c, _) => {
+                self.leaf_candidates(*c, seen)
+            }
+            Node::Never => {}
         }
     }
 
@@ -241,6 +290,7 @@ impl<'a> Search<'a> {
             } => f.max(max_first) - l.min(min_last) <= span,
             Filter::Span { start, stop } => f < stop && l >= start,
             Filter::After(x) => l >= x,
+            Filter::Before(x) => f <= x,
         })
     }
 
@@ -336,19 +386,19 @@ impl<'a> Search<'a> {
             }
             Node::Within(kid, span) => self.filtered(
                 *kid,
-                Filter::Window {
+                &[Filter::Window {
                     span: *span,
                     max_first: i128::MIN,
                     min_last: i128::MAX,
-                },
+                }],
                 k,
             ),
             Node::Span(kid, start, stop) => self.filtered(
                 *kid,
-                Filter::Span {
+                &[Filter::Span {
                     start: *start,
                     stop: *stop,
-                },
+                }],
                 k,
             ),
             Node::Repeats(kid, times) => match nodes[*kid] {
@@ -363,15 +413,20 @@ impl<'a> Search<'a> {
     }
 
     /// Solves `kid` under `filter`, which is lifted while the rest of the pattern is solved.
-    fn filtered(&mut self, kid: usize, filter: Filter, k: Cont<'_, 'a>) -> Res {
-        self.filters.push(filter);
+    fn filtered(&mut self, kid: usize, filters: &[Filter], k: Cont<'_, 'a>) -> Res {
+        let n = filters.len();
+        self.filters.extend_from_slice(filters);
         let r = self.solve(kid, &mut |s, sum| {
-            let own = s.filters.pop();
+            let at = s.filters.len() - n;
+            let mut own = [Filter::After(i128::MIN); 2];
+            own[..n].copy_from_slice(&s.filters[at..]);
+            s.filters.truncate(at);
             let r = k(s, sum);
-            s.filters.extend(own);
+            s.filters.extend_from_slice(&own[..n]);
             r
         });
-        self.filters.pop();
+        let at = self.filters.len() - n;
+        self.filters.truncate(at);
         r
     }
 
@@ -387,16 +442,27 @@ impl<'a> Search<'a> {
         let Some(&kid) = kids.get(j) else {
             return k(self, acc.unwrap_or((i128::MIN, i128::MAX)));
         };
-        let after = match acc {
-            Some((max_first, _)) if seq => Some(Filter::After(max_first)),
-            _ => None,
-        };
-        let Some(after) = after else {
+        if !seq {
             return self.solve(kid, &mut |s, sum| {
                 s.all(kids, j + 1, Some(merge(acc, sum)), seq, k)
             });
-        };
-        self.filtered(kid, after, &mut |s, sum| {
+        }
+        // FOLLOWEDBY: this operand's observations last until the earlier
+        // ones have all begun, and begin before the later operands could
+        // last (a look-ahead: the latest end any of their candidates has).
+        let before = kids[j + 1..]
+            .iter()
+            .map(|&later| self.max_last[later])
+            .min()
+            .map(Filter::Before);
+        let after = acc.map(|(max_first, _)| Filter::After(max_first));
+        let mut filters = [Filter::After(i128::MIN); 2];
+        let mut n = 0;
+        for f in [before, after].into_iter().flatten() {
+            filters[n] = f;
+            n += 1;
+        }
+        self.filtered(kid, &filters[..n], &mut |s, sum| {
             s.all(kids, j + 1, Some(merge(acc, sum)), seq, k)
         })
     }
@@ -453,15 +519,17 @@ impl<'a> Search<'a> {
         }
         let all = self.cands;
         let cands = &all[l];
+        // What the remaining candidates could serve at most (the windows only
+        // narrow as choices are made, so this bound holds below too).
         let rest: u64 = cands[from..]
             .iter()
+            .filter(|&&i| self.admits(i))
             .map(|&i| self.cap[i])
             .fold(0, u64::saturating_add);
         if rest < times {
             return Ok(false);
         }
-        for p in from..cands.len() {
-            let i = cands[p];
+        for (p, &i) in cands.iter().enumerate().skip(from) {
             if self.cap[i] == 0 || !self.admits(i) {
                 continue;
             }

@@ -66,7 +66,7 @@ pub(super) fn decode_binary(key: &str, v: &Value) -> Result<Vec<u8>, EvalError> 
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);

@@ -68,7 +68,7 @@ fn decompose(s: &str) -> Vec<(u32, u8)> {
             let i = c - S_BASE;
             push(L_BASE + i / N_COUNT, &mut out);
             push(V_BASE + (i % N_COUNT) / T_COUNT, &mut out);
-            if i % T_COUNT != 0 {
+            if !i.is_multiple_of(T_COUNT) {
                 push(T_BASE + i % T_COUNT, &mut out);
             }
         } else if let Ok(i) = table::DECOMP.binary_search_by_key(&c, |d| d.0) {
@@ -89,7 +89,7 @@ fn compose_pair(a: u32, b: u32) -> Option<u32> {
         return Some(S_BASE + ((a - L_BASE) * V_COUNT + (b - V_BASE)) * T_COUNT);
     }
     if (S_BASE..S_BASE + S_COUNT).contains(&a)
-        && (a - S_BASE) % T_COUNT == 0
+        && (a - S_BASE).is_multiple_of(T_COUNT)
         && (T_BASE + 1..T_BASE + T_COUNT).contains(&b)
     {
         return Some(a + (b - T_BASE));
