@@ -16,13 +16,14 @@ use std::collections::HashMap;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
+use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vigil_pattern::observation::Resolver;
 use vigil_pattern::{
     Entry, Hit, IndicatorSet, Observation, ObservationError, Pattern, StixVersion,
 };
-use vigil_stix::parse::{parse_reader, Item, ParseError};
+use vigil_stix::parse::{parse_reader, split_reader, Item, ParseError, Piece, Position};
 
 /// What loading the indicators found.
 #[derive(Debug, Default)]
@@ -76,7 +77,7 @@ pub fn run(g: &Global, args: &MatchArgs) -> Result<i32> {
     eprintln!(
         "{} indicators loaded in {load_secs:.2} s{skipped}\n\
          {} observations{unread}, {} hits, in {:.2} s: {:.0} observations/s\n  \
-         reading and parsing JSON {:.2} s ({:.0} observations/s alone), \
+         reading and parsing JSON {:.2} s on its own thread ({:.0} observations/s alone), \
          resolving observations {:.2} s, matching {:.2} s ({:.0} observations/s alone)",
         s.indicators,
         s.observations,
@@ -213,7 +214,7 @@ struct Summary {
     observations: u64,
     hits: u64,
     seconds: f64,
-    /// Time in the reader (scanning and parsing JSON), not in our callback.
+    /// Time the reader thread was busy (scanning and parsing JSON).
     parse_seconds: f64,
     /// Time turning objects into observations (resolving references).
     resolve_seconds: f64,
@@ -290,9 +291,7 @@ fn stream(
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut ready: Vec<Observation> = Vec::new();
     let mut hits: Vec<Hit> = Vec::new();
-    let mut failure: Option<anyhow::Error> = None;
     let start = Instant::now();
-    let mut in_callback = Duration::ZERO;
     let mut objects = 0u64;
     let mut feed = |ready: &mut Vec<Observation>, s: &mut Summary| -> Result<()> {
         let t = Instant::now();
@@ -309,42 +308,48 @@ fn stream(
         s.match_seconds += t.elapsed().as_secs_f64();
         Ok(())
     };
-    let res = parse_reader(inp.reader, |item| {
-        let entered = Instant::now();
-        match item {
-            // A bundle's references resolve within it: the one before is done.
-            Item::Bundle(h) => {
-                let version = match h.spec_version.as_deref() {
-                    Some("2.0") => StixVersion::V20,
-                    Some("2.1") => StixVersion::V21,
-                    _ => default_version,
-                };
-                let done = std::mem::replace(&mut scope, Scope::new(version));
-                if let Err(e) = done.finish(&mut ready) {
-                    eprintln!("vigil: {name}: {e}; skipped");
-                    s.skipped += 1;
-                }
-            }
-            Item::Object(raw) => match raw.value {
-                Ok(obj) => {
-                    if let Err(e) = scope.push(Value::Object(obj), &mut ready) {
-                        eprintln!("vigil: {name}: {}: {e}; skipped", raw.position);
+    let (tx, rx) = mpsc::sync_channel::<Vec<Parsed>>(8);
+    let reader = std::thread::Builder::new()
+        .name("vigil-read".into())
+        .spawn(move || read_objects(inp.reader, tx))?;
+    let mut failure: Option<anyhow::Error> = None;
+    'batches: for batch in rx {
+        let t = Instant::now();
+        for parsed in batch {
+            match parsed {
+                // A bundle's references resolve within it: the one before is done.
+                Parsed::Bundle(spec_version) => {
+                    let version = match spec_version.as_deref() {
+                        Some("2.0") => StixVersion::V20,
+                        Some("2.1") => StixVersion::V21,
+                        _ => default_version,
+                    };
+                    let done = std::mem::replace(&mut scope, Scope::new(version));
+                    if let Err(e) = done.finish(&mut ready) {
+                        eprintln!("vigil: {name}: {e}; skipped");
                         s.skipped += 1;
                     }
                 }
-                Err(e) => {
-                    eprintln!("vigil: {name}: {e}; skipped");
+                Parsed::Object(position, Ok(obj)) => {
+                    if let Err(e) = scope.push(obj, &mut ready) {
+                        eprintln!("vigil: {name}: {position}: {e}; skipped");
+                        s.skipped += 1;
+                    }
+                }
+                Parsed::Object(position, Err(e)) => {
+                    eprintln!("vigil: {name}: {position}: {e}; skipped");
                     s.skipped += 1;
                 }
-            },
+            }
         }
-        s.resolve_seconds += entered.elapsed().as_secs_f64();
+        s.resolve_seconds += t.elapsed().as_secs_f64();
         if let Err(e) = feed(&mut ready, s) {
             failure = Some(e);
-            return ControlFlow::Break(());
+            // Dropping the receiver stops the reader.
+            break 'batches;
         }
-        objects += 1;
-        if objects.is_multiple_of(4096) {
+        objects += BATCH as u64;
+        if objects.is_multiple_of(16 * BATCH as u64) {
             bar.set_position(read_bytes.load(Ordering::Relaxed));
             let secs = start.elapsed().as_secs_f64().max(1e-9);
             bar.set_message(format!(
@@ -354,9 +359,11 @@ fn stream(
                 s.observations as f64 / secs
             ));
         }
-        in_callback += entered.elapsed();
-        ControlFlow::Continue(())
-    });
+    }
+    let (res, busy) = reader
+        .join()
+        .map_err(|_| anyhow::anyhow!("the reader thread of {name} failed"))?;
+    s.parse_seconds = busy;
     if failure.is_none() {
         let t = Instant::now();
         if let Err(e) = scope.finish(&mut ready) {
@@ -370,7 +377,6 @@ fn stream(
     }
     bar.finish_and_clear();
     s.seconds = start.elapsed().as_secs_f64();
-    s.parse_seconds = (start.elapsed() - in_callback).as_secs_f64();
     if let Some(e) = failure {
         return Err(e);
     }
@@ -381,6 +387,63 @@ fn stream(
     }
     out.flush().context("cannot write the hits")?;
     Ok(())
+}
+
+/// What the reader thread hands over, in input order.
+enum Parsed {
+    /// A bundle begins, with its `spec_version` if it said one.
+    Bundle(Option<String>),
+    /// An object and where it begins, or why it is not a JSON object.
+    Object(Position, Result<Value, String>),
+}
+
+/// Objects handed from the reader thread to the matcher at a time.
+const BATCH: usize = 256;
+
+/// Cuts the input into objects and parses each (on its own thread, so reading
+/// overlaps matching), sending batches in input order. Matching needs the
+/// values, not the exact text, so each object is parsed by plain serde_json
+/// (no duplicate-key check, no compact copy, as import's strict parse makes).
+/// Returns the reader's result and the seconds it was busy (not waiting for
+/// the matcher to take a batch).
+fn read_objects(
+    reader: Box<dyn std::io::Read + Send>,
+    tx: mpsc::SyncSender<Vec<Parsed>>,
+) -> (Result<vigil_stix::parse::Summary, ParseError>, f64) {
+    let start = Instant::now();
+    let mut waiting = Duration::ZERO;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut send = |batch: &mut Vec<Parsed>| -> ControlFlow<()> {
+        let t = Instant::now();
+        let sent = tx.send(std::mem::replace(batch, Vec::with_capacity(BATCH)));
+        waiting += t.elapsed();
+        if sent.is_err() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let res = split_reader(reader, |piece| {
+        batch.push(match piece {
+            Piece::Bundle(h) => Parsed::Bundle(h.spec_version),
+            Piece::Object(o) => Parsed::Object(
+                o.position,
+                match serde_json::from_slice::<Value>(o.bytes) {
+                    Ok(v @ Value::Object(_)) => Ok(v),
+                    Ok(_) => Err("not a JSON object".to_string()),
+                    Err(e) => Err(format!("not JSON: {e}")),
+                },
+            ),
+        });
+        if batch.len() >= BATCH {
+            return send(&mut batch);
+        }
+        ControlFlow::Continue(())
+    });
+    if !batch.is_empty() {
+        let _ = send(&mut batch);
+    }
+    (res, (start.elapsed() - waiting).as_secs_f64())
 }
 
 fn print_hit(out: &mut impl Write, json: bool, h: &Hit, ids: &IdLog) -> Result<()> {
