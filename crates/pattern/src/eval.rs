@@ -14,7 +14,7 @@
 
 mod bind;
 mod compare;
-mod nfc;
+pub(crate) mod nfc;
 
 use crate::ast::{CompExpr, Comparison, Literal, ObjectPath, ObsExpr, Op, Qualifier, Step};
 use crate::observation::Observation;

@@ -18,6 +18,8 @@ pub mod ast;
 mod check;
 mod display;
 mod eval;
+#[doc(hidden)]
+pub mod fuzzing;
 mod lexer;
 pub mod observation;
 mod parse;
@@ -25,7 +27,7 @@ pub mod set;
 pub mod time;
 
 pub use ast::{CompExpr, Comparison, Literal, ObjectPath, ObsExpr, Op, Qualifier, Step};
-pub use eval::{EvalError, Match};
+pub use eval::{comparison_matches, path_values, EvalError, Match};
 pub use observation::{Observation, ObservationError};
 pub use set::{Entry, Hit, IndicatorSet};
 pub use time::Instant;

@@ -178,6 +178,8 @@ impl<'a> Parser<'a> {
             self.bump();
             all.push(self.observation_or()?);
         }
+        // Not flattened: `A FOLLOWEDBY (B FOLLOWEDBY C)` keeps its grouping
+        // (the evaluator reads a chain left to right, as the OASIS grammar does).
         Ok(ObsExpr::FollowedBy(all))
     }
 
@@ -191,7 +193,10 @@ impl<'a> Parser<'a> {
             self.bump();
             all.push(self.observation_and()?);
         }
-        Ok(ObsExpr::Or(all))
+        Ok(ObsExpr::Or(flatten(all, |e| match e {
+            ObsExpr::Or(v) => Some(v),
+            _ => None,
+        })))
     }
 
     fn observation_and(&mut self) -> Res<ObsExpr> {
@@ -204,7 +209,10 @@ impl<'a> Parser<'a> {
             self.bump();
             all.push(self.observation()?);
         }
-        Ok(ObsExpr::And(all))
+        Ok(ObsExpr::And(flatten(all, |e| match e {
+            ObsExpr::And(v) => Some(v),
+            _ => None,
+        })))
     }
 
     fn observation(&mut self) -> Res<ObsExpr> {
@@ -350,7 +358,10 @@ impl<'a> Parser<'a> {
             self.bump();
             all.push(self.comparison_and()?);
         }
-        Ok(CompExpr::Or(all))
+        Ok(CompExpr::Or(flatten(all, |e| match e {
+            CompExpr::Or(v) => Some(v),
+            _ => None,
+        })))
     }
 
     fn comparison_and(&mut self) -> Res<CompExpr> {
@@ -363,7 +374,10 @@ impl<'a> Parser<'a> {
             self.bump();
             all.push(self.prop_test()?);
         }
-        Ok(CompExpr::And(all))
+        Ok(CompExpr::And(flatten(all, |e| match e {
+            CompExpr::And(v) => Some(v),
+            _ => None,
+        })))
     }
 
     fn prop_test(&mut self) -> Res<CompExpr> {
@@ -455,8 +469,14 @@ impl<'a> Parser<'a> {
             }
         };
         let regex = match (&value, op) {
-            (Literal::Str(s), Op::Matches) => Some(self.regex(s, &value_tok)?),
-            (Literal::Str(s), Op::Like) => Some(self.regex(&like_to_regex(s), &value_tok)?),
+            // The OASIS matcher compiles the NFC form of the expression (and
+            // compares NFC forms of the values).
+            (Literal::Str(s), Op::Matches) => {
+                Some(self.regex(&crate::eval::nfc::nfc(s), &value_tok)?)
+            }
+            (Literal::Str(s), Op::Like) => {
+                Some(self.regex(&like_to_regex(&crate::eval::nfc::nfc(s)), &value_tok)?)
+            }
             (Literal::Str(s), Op::IsSubset | Op::IsSuperset) => {
                 if !is_ip_or_cidr(s) {
                     return Err(self.error_at(
@@ -648,6 +668,20 @@ impl<'a> Parser<'a> {
             }
         }
     }
+}
+
+/// Splices operands of the same operator into their parent (`(a OR b) OR c`
+/// is `a OR b OR c`), so a tree has one spelling. `same` gives an operand's
+/// own operands when it is of the same operator.
+fn flatten<E>(all: Vec<E>, same: impl Fn(&mut E) -> Option<&mut Vec<E>>) -> Vec<E> {
+    let mut out = Vec::with_capacity(all.len());
+    for mut e in all {
+        match same(&mut e) {
+            Some(v) => out.append(v),
+            None => out.push(e),
+        }
+    }
+    out
 }
 
 /// Resolves `\'` and `\\` (the only escapes the grammar allows).

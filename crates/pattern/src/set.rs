@@ -1,9 +1,50 @@
-//! [`IndicatorSet`]: many indicators, one observation stream.
+//! [`IndicatorSet`]: many indicators, one observation stream, at a cost per
+//! observation that does not grow with the number of indicators.
+//!
+//! How: every observation expression (`[...]`) of every pattern is reduced to
+//! *anchors*, facts one observation must show for the expression to be true:
+//! - `path = 'v'` and `path IN ('a', 'b')`: the path has that value
+//!   (a hash-table lookup, by path and value);
+//! - `path ISSUBSET 'net/n'`: the path holds an address inside the block
+//!   (one lookup per prefix length in use);
+//! - anything else (`LIKE`, `MATCHES`, `!=`, orders, `EXISTS`): the
+//!   observation holds an object of the path's type (every such expression
+//!   for that type is tried; `NOT EXISTS` is tried on every observation).
+//!
+//! `AND` needs one operand's anchors (the most selective), `OR` all
+//! operands'. An observation's candidates are found by looking up only the
+//! paths whose object type it holds; each candidate is then confirmed by the
+//! evaluator ([`crate::eval::comparison_matches`]), so anchors only ever
+//! narrow, never decide.
+//!
+//! Patterns of one observation expression report a hit on the observation
+//! that satisfies them. Patterns over several observations (`AND`, `OR`,
+//! `FOLLOWEDBY` between brackets, qualifiers) keep, per pattern, the recent
+//! observations that satisfied one of their expressions, at most
+//! [`MAX_KEPT`] (oldest dropped first; for a pattern under `WITHIN n SECONDS`
+//! those more than n seconds older than the newest are dropped too), and run
+//! the evaluator over them when one arrives. A completed match is reported
+//! once and its observations are consumed, so the next hit of that indicator
+//! needs new observations.
+//!
+//! Simple equality indicators (`[type:path = 'value']`, the bulk of real
+//! feeds) are stored compactly: the id, the value and a path number, not the
+//! pattern's tree.
 
+use crate::ast::{CompExpr, Comparison, Literal, ObjectPath, ObsExpr, Op, Qualifier};
+use crate::eval::{comparison_matches, path_values};
 use crate::observation::Observation;
 use crate::time::Instant;
 use crate::Pattern;
+use serde_json::Value;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
+
+/// The most observations a multi-observation pattern keeps while it waits
+/// for the rest of a match.
+pub const MAX_KEPT: usize = 256;
 
 /// One indicator as the set holds it.
 #[derive(Debug, Clone)]
@@ -12,8 +53,8 @@ pub struct Entry {
     pub id: Arc<str>,
     /// Its parsed pattern.
     pub pattern: Pattern,
-    /// `valid_from`: when the intelligence became known. Kept, not used for
-    /// matching (observations from before it still match: that is retro-hunting).
+    /// `valid_from`: when the intelligence became known. Not used for
+    /// matching: observations from before it still match (that is retro-hunting).
     pub valid_from: Option<Instant>,
     /// `valid_until`: observations whose `first_observed` is at or after it do not match.
     pub valid_until: Option<Instant>,
@@ -29,10 +70,359 @@ pub struct Hit {
     pub observations: Vec<u64>,
 }
 
+/// A fast hasher for keys that are already well mixed or short (FxHash's step).
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.write_u64(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+        }
+        let mut last = [0u8; 8];
+        let rest = chunks.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        self.write_u64(u64::from_le_bytes(last) ^ (rest.len() as u64) << 56);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+
+/// The hash of an equality key: the path's number and the value.
+fn key_hash(path: u32, value: KeyRef<'_>) -> u64 {
+    let mut h = Fx::default();
+    h.write_u32(path);
+    match value {
+        KeyRef::Str(s) => {
+            h.write_u8(0);
+            h.write(s.as_bytes());
+        }
+        KeyRef::Num(bits) => {
+            h.write_u8(1);
+            h.write_u64(bits);
+        }
+        KeyRef::Bool(b) => {
+            h.write_u8(2);
+            h.write_u8(u8::from(b));
+        }
+    }
+    // One more round so the low bits (the table's index) depend on everything.
+    let x = h.finish();
+    (x ^ x >> 29).wrapping_mul(0xbf58_476d_1ce4_e5b9) ^ x >> 32
+}
+
+/// An equality key, borrowed.
+#[derive(Clone, Copy)]
+enum KeyRef<'a> {
+    Str(&'a str),
+    Num(u64),
+    Bool(bool),
+}
+
+fn num_bits(f: f64) -> u64 {
+    if f == 0.0 {
+        0
+    } else {
+        f.to_bits()
+    }
+}
+
+impl<'a> KeyRef<'a> {
+    fn of_literal(l: &'a Literal) -> Option<KeyRef<'a>> {
+        match l {
+            Literal::Str(s) => Some(KeyRef::Str(s)),
+            Literal::Num(n) => Some(KeyRef::Num(num_bits(n.as_f64()))),
+            Literal::Bool(b) => Some(KeyRef::Bool(*b)),
+            _ => None,
+        }
+    }
+
+    fn of_value(v: &'a Value) -> Option<KeyRef<'a>> {
+        match v {
+            Value::String(s) => Some(KeyRef::Str(s)),
+            Value::Number(n) => n.as_f64().map(|f| KeyRef::Num(num_bits(f))),
+            Value::Bool(b) => Some(KeyRef::Bool(*b)),
+            _ => None,
+        }
+    }
+}
+
+/// Where a candidate points: an indicator's slot and which of its observation
+/// expressions (leaves, in tree order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Target {
+    slot: u32,
+    leaf: u32,
+}
+
+/// Targets under one key: most keys have one.
+#[derive(Debug)]
+enum Bucket {
+    One(Target),
+    Many(Vec<Target>),
+}
+
+impl Bucket {
+    fn push(&mut self, t: Target) {
+        match self {
+            Bucket::One(first) => *self = Bucket::Many(vec![*first, t]),
+            Bucket::Many(v) => v.push(t),
+        }
+    }
+
+    fn as_slice(&self) -> &[Target] {
+        match self {
+            Bucket::One(t) => std::slice::from_ref(t),
+            Bucket::Many(v) => v,
+        }
+    }
+
+    /// Removes the slot's targets; whether the bucket is now empty.
+    fn remove_slot(&mut self, slot: u32) -> bool {
+        match self {
+            Bucket::One(t) => t.slot == slot,
+            Bucket::Many(v) => {
+                v.retain(|t| t.slot != slot);
+                let empty = v.is_empty();
+                if let [only] = v.as_slice() {
+                    let only = *only;
+                    *self = Bucket::One(only);
+                }
+                empty
+            }
+        }
+    }
+}
+
+/// One anchor of one observation expression.
+#[derive(Debug, Clone, PartialEq)]
+enum Anchor {
+    Eq(ObjectPath, Literal),
+    Cidr(ObjectPath, Net),
+    Type(String),
+    Always,
+}
+
+/// An IPv4 or IPv6 block, as the key of the prefix tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Net {
+    v6: bool,
+    bits: u128,
+    len: u8,
+}
+
+impl Net {
+    /// An address or block, written `a.b.c.d[/n]` or IPv6 `x::y[/n]`.
+    fn parse(s: &str) -> Option<Net> {
+        let (addr, len) = match s.split_once('/') {
+            Some((a, l)) => (a, Some(l.parse::<u8>().ok()?)),
+            None => (s, None),
+        };
+        if let Ok(a) = addr.parse::<Ipv4Addr>() {
+            let len = len.unwrap_or(32);
+            (len <= 32).then(|| Net {
+                v6: false,
+                bits: u128::from(u32::from(a)),
+                len,
+            })
+        } else if let Ok(a) = addr.parse::<Ipv6Addr>() {
+            let len = len.unwrap_or(128);
+            (len <= 128).then(|| Net {
+                v6: true,
+                bits: u128::from(a),
+                len,
+            })
+        } else {
+            None
+        }
+    }
+
+    fn width(self) -> u8 {
+        if self.v6 {
+            128
+        } else {
+            32
+        }
+    }
+
+    /// The block of the first `len` bits.
+    fn masked(self, len: u8) -> Net {
+        let shift = u32::from(self.width() - len);
+        let bits = if shift >= 128 {
+            0
+        } else {
+            self.bits >> shift << shift
+        };
+        Net {
+            v6: self.v6,
+            bits,
+            len,
+        }
+    }
+}
+
+/// The anchors of one comparison expression: a list any one of which
+/// must hold (`None`: the expression has no usable anchor).
+fn anchors(c: &CompExpr) -> Vec<Anchor> {
+    match c {
+        CompExpr::Test(t) => test_anchors(t),
+        CompExpr::Or(v) => {
+            let mut all = Vec::new();
+            for child in v {
+                let a = anchors(child);
+                if a.contains(&Anchor::Always) {
+                    return vec![Anchor::Always];
+                }
+                all.extend(a);
+            }
+            all.dedup();
+            all
+        }
+        CompExpr::And(v) => v
+            .iter()
+            .map(anchors)
+            .min_by_key(|a| {
+                // Prefer value anchors, then fewer of them; Always last.
+                let weight = |x: &Anchor| match x {
+                    Anchor::Eq(..) | Anchor::Cidr(..) => 1,
+                    Anchor::Type(_) => 1_000,
+                    Anchor::Always => 1_000_000,
+                };
+                a.iter().map(weight).sum::<usize>()
+            })
+            .unwrap_or_else(|| vec![Anchor::Always]),
+    }
+}
+
+fn test_anchors(t: &Comparison) -> Vec<Anchor> {
+    let typ = || vec![Anchor::Type(t.path.object_type.clone())];
+    if t.negated {
+        // `NOT EXISTS` may hold on an observation without any such object.
+        return if t.op == Op::Exists {
+            vec![Anchor::Always]
+        } else {
+            typ()
+        };
+    }
+    match (t.op, &t.value) {
+        (Op::Eq, Some(l)) if KeyRef::of_literal(l).is_some() => {
+            vec![Anchor::Eq(t.path.clone(), l.clone())]
+        }
+        (Op::In, Some(Literal::Set(items)))
+            if !items.is_empty() && items.iter().all(|l| KeyRef::of_literal(l).is_some()) =>
+        {
+            items
+                .iter()
+                .map(|l| Anchor::Eq(t.path.clone(), l.clone()))
+                .collect()
+        }
+        (Op::IsSubset, Some(Literal::Str(s))) => match Net::parse(s) {
+            Some(net) => vec![Anchor::Cidr(t.path.clone(), net.masked(net.len))],
+            None => typ(),
+        },
+        _ => typ(),
+    }
+}
+
+/// The observation expressions of a pattern, in tree order.
+fn leaves(e: &ObsExpr) -> Vec<&CompExpr> {
+    let mut out = Vec::new();
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match e {
+            ObsExpr::Leaf(c) => out.push(c),
+            ObsExpr::And(v) | ObsExpr::Or(v) | ObsExpr::FollowedBy(v) => {
+                stack.extend(v.iter().rev())
+            }
+            ObsExpr::Qualified(inner, _) => stack.push(inner),
+        }
+    }
+    out
+}
+
+/// A pattern of one observation expression that is one equality on a string:
+/// its path and value.
+fn simple_equality(p: &Pattern) -> Option<(&ObjectPath, &str)> {
+    match p.root() {
+        ObsExpr::Leaf(CompExpr::Test(Comparison {
+            path,
+            negated: false,
+            op: Op::Eq,
+            value: Some(Literal::Str(s)),
+            ..
+        })) => Some((path, s)),
+        _ => None,
+    }
+}
+
+/// What a slot holds.
+#[derive(Debug)]
+enum Held {
+    /// `[path = 'value']`, compactly.
+    Equality { path: u32, value: Box<str> },
+    /// One observation expression, any content.
+    Single(Box<Pattern>),
+    /// Several observation expressions: the pattern and its waiting observations.
+    Multi(Box<Multi>),
+}
+
+#[derive(Debug)]
+struct Multi {
+    pattern: Pattern,
+    /// For `WITHIN n SECONDS` at the root: n.
+    window: Option<f64>,
+    kept: VecDeque<(u64, Arc<Observation>)>,
+}
+
+#[derive(Debug)]
+struct Slot {
+    id: Arc<str>,
+    /// `valid_until` as an instant; `Instant::MAX`-like when unset.
+    until: Option<Instant>,
+    held: Held,
+}
+
 /// Many indicators, matched against a stream of observations at a cost that
 /// does not grow with the number of indicators.
 #[derive(Debug, Default)]
-pub struct IndicatorSet {}
+pub struct IndicatorSet {
+    slots: Vec<Option<Slot>>,
+    free: Vec<u32>,
+    by_id: HashMap<Arc<str>, u32>,
+    /// Paths with equality or prefix anchors, numbered; by object type.
+    paths: Vec<ObjectPath>,
+    path_ids: HashMap<ObjectPath, u32>,
+    paths_by_type: HashMap<String, Vec<u32>>,
+    /// Uses of each path number (to know when a type has none left).
+    path_uses: Vec<u32>,
+    eq: FxMap<u64, Bucket>,
+    /// Prefix anchors: (path, prefix length, masked block) -> targets, and
+    /// per path the prefix lengths in use (v4 and v6 separately).
+    cidr: HashMap<(u32, Net), Bucket>,
+    cidr_lens: HashMap<u32, Vec<(bool, u8, u32)>>,
+    by_type: HashMap<String, Vec<Target>>,
+    always: Vec<Target>,
+    /// Per slot: the last stream position it was a candidate at (dedupe).
+    seen: Vec<u64>,
+    next_seq: u64,
+    errors: u64,
+}
 
 impl IndicatorSet {
     /// An empty set.
@@ -40,32 +430,355 @@ impl IndicatorSet {
         IndicatorSet::default()
     }
 
-    /// Adds an indicator, or replaces the one with the same id (its stream state is dropped).
-    pub fn insert(&mut self, entry: Entry) {
-        let _ = entry;
-        unimplemented!("being written")
-    }
-
-    /// Removes (revokes) an indicator; whether it was there.
-    pub fn remove(&mut self, id: &str) -> bool {
-        let _ = id;
-        unimplemented!("being written")
-    }
-
     /// How many indicators the set holds.
     pub fn len(&self) -> usize {
-        0
+        self.by_id.len()
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.by_id.is_empty()
+    }
+
+    /// How many evaluations failed (the evaluator's errors, e.g. a comparison
+    /// the spec forbids on the observed value); such an evaluation is no match.
+    pub fn errors(&self) -> u64 {
+        self.errors
+    }
+
+    fn path_id(&mut self, path: &ObjectPath) -> u32 {
+        if let Some(&id) = self.path_ids.get(path) {
+            self.path_uses[id as usize] += 1;
+            return id;
+        }
+        let id = self.paths.len() as u32;
+        self.paths.push(path.clone());
+        self.path_ids.insert(path.clone(), id);
+        self.path_uses.push(1);
+        self.paths_by_type
+            .entry(path.object_type.clone())
+            .or_default()
+            .push(id);
+        id
+    }
+
+    fn release_path(&mut self, id: u32) {
+        let uses = &mut self.path_uses[id as usize];
+        *uses = uses.saturating_sub(1);
+        if *uses == 0 {
+            let t = &self.paths[id as usize].object_type;
+            if let Some(v) = self.paths_by_type.get_mut(t) {
+                v.retain(|&p| p != id);
+            }
+            self.cidr_lens.remove(&id);
+        }
+    }
+
+    /// Adds an indicator, or replaces the one with the same id (its waiting
+    /// observations are dropped).
+    pub fn insert(&mut self, entry: Entry) {
+        self.remove(&entry.id);
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(None);
+                self.seen.push(u64::MAX);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.seen[slot as usize] = u64::MAX;
+        let held = if let Some((path, value)) = simple_equality(&entry.pattern) {
+            let path = self.path_id(path);
+            let h = key_hash(path, KeyRef::Str(value));
+            let t = Target { slot, leaf: 0 };
+            self.eq
+                .entry(h)
+                .and_modify(|b| b.push(t))
+                .or_insert(Bucket::One(t));
+            Held::Equality {
+                path,
+                value: value.into(),
+            }
+        } else {
+            let leaves: Vec<Vec<Anchor>> = leaves(entry.pattern.root())
+                .into_iter()
+                .map(anchors)
+                .collect();
+            for (leaf, list) in leaves.into_iter().enumerate() {
+                let t = Target {
+                    slot,
+                    leaf: leaf as u32,
+                };
+                for a in list {
+                    self.add_anchor(a, t);
+                }
+            }
+            if matches!(entry.pattern.root(), ObsExpr::Leaf(_)) {
+                Held::Single(Box::new(entry.pattern))
+            } else {
+                let window = match entry.pattern.root() {
+                    ObsExpr::Qualified(_, Qualifier::Within(n)) => Some(n.as_f64()),
+                    _ => None,
+                };
+                Held::Multi(Box::new(Multi {
+                    pattern: entry.pattern,
+                    window,
+                    kept: VecDeque::new(),
+                }))
+            }
+        };
+        self.by_id.insert(entry.id.clone(), slot);
+        self.slots[slot as usize] = Some(Slot {
+            id: entry.id,
+            until: entry.valid_until,
+            held,
+        });
+    }
+
+    fn add_anchor(&mut self, a: Anchor, t: Target) {
+        match a {
+            Anchor::Eq(path, lit) => {
+                let p = self.path_id(&path);
+                let Some(k) = KeyRef::of_literal(&lit) else {
+                    return;
+                };
+                let h = key_hash(p, k);
+                self.eq
+                    .entry(h)
+                    .and_modify(|b| b.push(t))
+                    .or_insert(Bucket::One(t));
+            }
+            Anchor::Cidr(path, net) => {
+                let p = self.path_id(&path);
+                let lens = self.cidr_lens.entry(p).or_default();
+                match lens
+                    .iter_mut()
+                    .find(|(v6, l, _)| *v6 == net.v6 && *l == net.len)
+                {
+                    Some(e) => e.2 += 1,
+                    None => lens.push((net.v6, net.len, 1)),
+                }
+                self.cidr
+                    .entry((p, net))
+                    .and_modify(|b| b.push(t))
+                    .or_insert(Bucket::One(t));
+            }
+            Anchor::Type(ty) => self.by_type.entry(ty).or_default().push(t),
+            Anchor::Always => self.always.push(t),
+        }
+    }
+
+    fn remove_anchor(&mut self, a: Anchor, slot: u32) {
+        match a {
+            Anchor::Eq(path, lit) => {
+                let Some(&p) = self.path_ids.get(&path) else {
+                    return;
+                };
+                if let Some(k) = KeyRef::of_literal(&lit) {
+                    let h = key_hash(p, k);
+                    if self.eq.get_mut(&h).is_some_and(|b| b.remove_slot(slot)) {
+                        self.eq.remove(&h);
+                    }
+                }
+                self.release_path(p);
+            }
+            Anchor::Cidr(path, net) => {
+                let Some(&p) = self.path_ids.get(&path) else {
+                    return;
+                };
+                if self
+                    .cidr
+                    .get_mut(&(p, net))
+                    .is_some_and(|b| b.remove_slot(slot))
+                {
+                    self.cidr.remove(&(p, net));
+                }
+                if let Some(lens) = self.cidr_lens.get_mut(&p) {
+                    if let Some(e) = lens
+                        .iter_mut()
+                        .find(|(v6, l, _)| *v6 == net.v6 && *l == net.len)
+                    {
+                        e.2 -= 1;
+                    }
+                    lens.retain(|e| e.2 > 0);
+                }
+                self.release_path(p);
+            }
+            Anchor::Type(ty) => {
+                if let Some(v) = self.by_type.get_mut(&ty) {
+                    v.retain(|t| t.slot != slot);
+                    if v.is_empty() {
+                        self.by_type.remove(&ty);
+                    }
+                }
+            }
+            Anchor::Always => self.always.retain(|t| t.slot != slot),
+        }
+    }
+
+    /// Removes (revokes) an indicator; whether it was there.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let Some(slot) = self.by_id.remove(id) else {
+            return false;
+        };
+        let Some(s) = self.slots[slot as usize].take() else {
+            return false;
+        };
+        match s.held {
+            Held::Equality { path, value } => {
+                let h = key_hash(path, KeyRef::Str(&value));
+                if self.eq.get_mut(&h).is_some_and(|b| b.remove_slot(slot)) {
+                    self.eq.remove(&h);
+                }
+                self.release_path(path);
+            }
+            Held::Single(p) => self.remove_pattern(&p, slot),
+            Held::Multi(m) => self.remove_pattern(&m.pattern, slot),
+        }
+        self.free.push(slot);
+        true
+    }
+
+    fn remove_pattern(&mut self, p: &Pattern, slot: u32) {
+        for leaf in leaves(p.root()) {
+            for a in anchors(leaf) {
+                self.remove_anchor(a, slot);
+            }
+        }
     }
 
     /// Feeds the next observation of the stream; appends to `hits` every
     /// indicator whose pattern this observation completes.
     pub fn push(&mut self, observation: &Observation, hits: &mut Vec<Hit>) {
-        let _ = (observation, hits);
-        unimplemented!("being written")
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let mut candidates: Vec<Target> = Vec::new();
+        // Value anchors, on the paths of the object types the observation holds.
+        let mut types: Vec<&str> = observation
+            .objects
+            .values()
+            .filter_map(|o| o.get("type").and_then(Value::as_str))
+            .collect();
+        types.sort_unstable();
+        types.dedup();
+        for ty in &types {
+            if let Some(ids) = self.paths_by_type.get(*ty) {
+                for &p in ids {
+                    let path = &self.paths[p as usize];
+                    for v in path_values(path, observation) {
+                        if let Some(k) = KeyRef::of_value(v) {
+                            if let Some(b) = self.eq.get(&key_hash(p, k)) {
+                                candidates.extend_from_slice(b.as_slice());
+                            }
+                        }
+                        if let (Some(lens), Value::String(s)) = (self.cidr_lens.get(&p), v) {
+                            if let Some(net) = Net::parse(s) {
+                                for &(v6, len, _) in lens {
+                                    if v6 == net.v6 && len <= net.len {
+                                        if let Some(b) = self.cidr.get(&(p, net.masked(len))) {
+                                            candidates.extend_from_slice(b.as_slice());
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if let Some(ts) = self.by_type.get(*ty) {
+                candidates.extend_from_slice(ts);
+            }
+        }
+        candidates.extend_from_slice(&self.always);
+        // Multi-observation patterns may list several leaves: confirm each
+        // (slot, leaf) once, and run each slot's pattern once.
+        candidates.sort_unstable_by_key(|t| (t.slot, t.leaf));
+        candidates.dedup();
+        let mut shared: Option<Arc<Observation>> = None;
+        let mut last_slot = u32::MAX;
+        for t in candidates {
+            let Some(slot) = self.slots[t.slot as usize].as_mut() else {
+                continue;
+            };
+            if slot.until.is_some_and(|u| observation.first_observed >= u) {
+                continue;
+            }
+            match &mut slot.held {
+                Held::Equality { path, value } => {
+                    let path = &self.paths[*path as usize];
+                    let found = path_values(path, observation)
+                        .into_iter()
+                        .any(|v| v.as_str() == Some(value));
+                    if found {
+                        hits.push(Hit {
+                            indicator: slot.id.clone(),
+                            observations: vec![seq],
+                        });
+                    }
+                }
+                Held::Single(p) => {
+                    let ObsExpr::Leaf(c) = p.root() else {
+                        continue;
+                    };
+                    match comparison_matches(c, observation) {
+                        Ok(true) => hits.push(Hit {
+                            indicator: slot.id.clone(),
+                            observations: vec![seq],
+                        }),
+                        Ok(false) => {}
+                        Err(_) => self.errors += 1,
+                    }
+                }
+                Held::Multi(m) => {
+                    if self.seen[t.slot as usize] == seq || t.slot == last_slot {
+                        continue;
+                    }
+                    let leaf = leaves(m.pattern.root())[t.leaf as usize];
+                    match comparison_matches(leaf, observation) {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(_) => {
+                            self.errors += 1;
+                            continue;
+                        }
+                    }
+                    self.seen[t.slot as usize] = seq;
+                    last_slot = t.slot;
+                    let obs = shared
+                        .get_or_insert_with(|| Arc::new(observation.clone()))
+                        .clone();
+                    m.kept.push_back((seq, obs));
+                    if m.kept.len() > MAX_KEPT {
+                        m.kept.pop_front();
+                    }
+                    if let Some(w) = m.window {
+                        let newest = observation.last_observed.max(observation.first_observed);
+                        while m
+                            .kept
+                            .front()
+                            .is_some_and(|(_, o)| newest.seconds_since(o.last_observed) > w)
+                        {
+                            m.kept.pop_front();
+                        }
+                    }
+                    let refs: Vec<&Observation> = m.kept.iter().map(|(_, o)| &**o).collect();
+                    match m.pattern.matches_in(&refs) {
+                        Ok(Some(found)) => {
+                            let observations: Vec<u64> =
+                                found.observations.iter().map(|&i| m.kept[i].0).collect();
+                            let used: std::collections::HashSet<u64> =
+                                observations.iter().copied().collect();
+                            m.kept.retain(|(s, _)| !used.contains(s));
+                            hits.push(Hit {
+                                indicator: slot.id.clone(),
+                                observations,
+                            });
+                        }
+                        Ok(None) => {}
+                        Err(_) => self.errors += 1,
+                    }
+                }
+            }
+        }
     }
 }
