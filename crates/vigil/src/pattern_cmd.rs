@@ -5,7 +5,7 @@
 mod caret;
 mod stream;
 
-use crate::{input, show, Global};
+use crate::{input, Global};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::Value;
@@ -130,6 +130,14 @@ pub fn run(g: &Global, command: PatternCommand) -> Result<i32> {
     }
 }
 
+/// Writes one value as a JSON line. (Serialised first, so that a write error
+/// keeps its kind: a closed pipe ends the program quietly.)
+fn json_line<W: Write, T: serde::Serialize>(out: &mut W, v: &T) -> std::io::Result<()> {
+    let mut line = serde_json::to_vec(v).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    out.write_all(&line)
+}
+
 fn stdout() -> BufWriter<std::io::StdoutLock<'static>> {
     BufWriter::with_capacity(1 << 16, std::io::stdout().lock())
 }
@@ -168,7 +176,7 @@ fn check(g: &Global, text: &str, version: StixVersion) -> Result<i32> {
     match parse_checked(text, version) {
         Ok(p) => {
             if g.json {
-                show::json_line(
+                json_line(
                     &mut out,
                     &serde_json::json!({"valid": true, "normalised": p.to_string()}),
                 )?;
@@ -180,7 +188,7 @@ fn check(g: &Global, text: &str, version: StixVersion) -> Result<i32> {
         }
         Err(e) => {
             if g.json {
-                show::json_line(
+                json_line(
                     &mut out,
                     &serde_json::json!({
                         "valid": false,
@@ -217,7 +225,7 @@ fn match_one(g: &Global, text: &str, path: &Path, version: StixVersion) -> Resul
         .collect();
     let mut out = stdout();
     if g.json {
-        show::json_line(
+        json_line(
             &mut out,
             &serde_json::json!({"matched": found.is_some(), "observations": ids}),
         )?;
@@ -315,7 +323,7 @@ fn test(g: &Global, path: &Path) -> Result<i32> {
                     .and_then(Value::as_str)
                     .map_or_else(|| format!("{name}: case {i}"), str::to_string);
                 if g.json {
-                    show::json_line(
+                    json_line(
                         &mut out,
                         &serde_json::json!({
                             "source": source,

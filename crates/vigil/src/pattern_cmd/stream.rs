@@ -7,8 +7,9 @@
 //! later observed-data may refer to), and 16 bytes per observation seen (its
 //! id, which a later multi-observation hit may name).
 
+use super::json_line;
 use super::MatchArgs;
-use crate::{input, show, Global};
+use crate::{input, Global};
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Map, Value};
@@ -449,7 +450,7 @@ fn read_objects(
 fn print_hit(out: &mut impl Write, json: bool, h: &Hit, ids: &IdLog) -> Result<()> {
     if json {
         for &pos in &h.observations {
-            show::json_line(
+            json_line(
                 out,
                 &serde_json::json!({"indicator": &*h.indicator, "observation": ids.get(pos)}),
             )?;
