@@ -29,6 +29,32 @@ pub enum ObsExpr {
     Qualified(Box<ObsExpr>, Qualifier),
 }
 
+impl ObsExpr {
+    /// The bracketed observation expressions, in the order they are written.
+    pub fn leaves(&self) -> Vec<&CompExpr> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match e {
+                ObsExpr::Leaf(c) => out.push(c),
+                ObsExpr::And(v) | ObsExpr::Or(v) | ObsExpr::FollowedBy(v) => {
+                    stack.extend(v.iter().rev())
+                }
+                ObsExpr::Qualified(inner, _) => stack.push(inner),
+            }
+        }
+        out
+    }
+
+    /// Every comparison of the pattern, in the order they are written.
+    pub fn comparisons(&self) -> Vec<&Comparison> {
+        self.leaves()
+            .into_iter()
+            .flat_map(CompExpr::comparisons)
+            .collect()
+    }
+}
+
 /// A qualifier (STIX 2.1 §9.6).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Qualifier {
@@ -51,6 +77,21 @@ pub enum CompExpr {
     And(Vec<CompExpr>),
     /// `A OR B OR ...` (two or more).
     Or(Vec<CompExpr>),
+}
+
+impl CompExpr {
+    /// The comparisons, in the order they are written.
+    pub fn comparisons(&self) -> Vec<&Comparison> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(c) = stack.pop() {
+            match c {
+                CompExpr::Test(t) => out.push(t),
+                CompExpr::And(v) | CompExpr::Or(v) => stack.extend(v.iter().rev()),
+            }
+        }
+        out
+    }
 }
 
 /// A comparison operator (STIX 2.1 §9.3, table "Comparison Operators").

@@ -1,30 +1,13 @@
 //! The checks of the OASIS pattern validator beyond the grammar (see
 //! [`crate::Pattern::check`]).
 
-use crate::ast::{CompExpr, Comparison, Literal, ObsExpr, Op, Step};
+use crate::ast::{Comparison, Literal, ObsExpr, Op, Step};
 use crate::PatternError;
 
 /// Hash values compared with `=`, `!=` or `IN` must have the form of their
 /// algorithm (`file:hashes.'SHA-256' = 'f00'` is refused).
 pub(crate) fn hashes(root: &ObsExpr) -> Result<(), PatternError> {
-    let mut stack = vec![root];
-    while let Some(e) = stack.pop() {
-        match e {
-            ObsExpr::Leaf(c) => comp(c)?,
-            ObsExpr::And(v) | ObsExpr::Or(v) | ObsExpr::FollowedBy(v) => {
-                stack.extend(v.iter().rev())
-            }
-            ObsExpr::Qualified(inner, _) => stack.push(inner),
-        }
-    }
-    Ok(())
-}
-
-fn comp(c: &CompExpr) -> Result<(), PatternError> {
-    match c {
-        CompExpr::Test(t) => test(t),
-        CompExpr::And(v) | CompExpr::Or(v) => v.iter().try_for_each(comp),
-    }
+    root.comparisons().into_iter().try_for_each(test)
 }
 
 fn test(t: &Comparison) -> Result<(), PatternError> {

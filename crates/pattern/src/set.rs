@@ -340,22 +340,6 @@ fn test_anchors(t: &Comparison) -> Vec<Anchor> {
     }
 }
 
-/// The observation expressions of a pattern, in tree order.
-fn leaves(e: &ObsExpr) -> Vec<&CompExpr> {
-    let mut out = Vec::new();
-    let mut stack = vec![e];
-    while let Some(e) = stack.pop() {
-        match e {
-            ObsExpr::Leaf(c) => out.push(c),
-            ObsExpr::And(v) | ObsExpr::Or(v) | ObsExpr::FollowedBy(v) => {
-                stack.extend(v.iter().rev())
-            }
-            ObsExpr::Qualified(inner, _) => stack.push(inner),
-        }
-    }
-    out
-}
-
 /// A pattern of one observation expression that is one equality on a string:
 /// its path and value.
 fn simple_equality(p: &Pattern) -> Option<(&ObjectPath, &str)> {
@@ -500,7 +484,10 @@ impl IndicatorSet {
                 value: value.into(),
             }
         } else {
-            let leaves: Vec<Vec<Anchor>> = leaves(entry.pattern.root())
+            let leaves: Vec<Vec<Anchor>> = entry
+                .pattern
+                .root()
+                .leaves()
                 .into_iter()
                 .map(anchors)
                 .collect();
@@ -640,7 +627,7 @@ impl IndicatorSet {
     }
 
     fn remove_pattern(&mut self, p: &Pattern, slot: u32) {
-        for leaf in leaves(p.root()) {
+        for leaf in p.root().leaves() {
             for a in anchors(leaf) {
                 self.remove_anchor(a, slot);
             }
@@ -733,7 +720,7 @@ impl IndicatorSet {
                     if self.seen[t.slot as usize] == seq || t.slot == last_slot {
                         continue;
                     }
-                    let leaf = leaves(m.pattern.root())[t.leaf as usize];
+                    let leaf = m.pattern.root().leaves()[t.leaf as usize];
                     match comparison_matches(leaf, observation) {
                         Ok(true) => {}
                         Ok(false) => continue,

@@ -101,21 +101,24 @@ impl fmt::Display for Instant {
     }
 }
 
-fn is_leap(y: u32) -> bool {
+/// Whether `y` is a leap year of the Gregorian calendar.
+pub fn is_leap(y: u32) -> bool {
     (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
 }
 
-fn days_in_month(y: u32, m: u32) -> u32 {
+/// Days in month `m` (1..=12) of year `y`; 0 for a month out of range.
+pub fn days_in_month(y: u32, m: u32) -> u32 {
     match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
         2 if is_leap(y) => 29,
         2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+        _ => 0,
     }
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -125,7 +128,8 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// The proleptic Gregorian date (year, month, day) of a day number since 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -30,20 +30,9 @@ pub struct Timestamp {
 #[error("{0}")]
 pub struct TimestampError(pub String);
 
-/// Whether `y` is a leap year in the Gregorian calendar.
-pub(crate) fn is_leap(y: u16) -> bool {
-    (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
-}
-
 /// Days in month `m` (1..=12) of year `y`; 0 for a month out of range.
 pub(crate) fn days_in_month(y: u16, m: u8) -> u8 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(y) => 29,
-        2 => 28,
-        _ => 0,
-    }
+    vigil_pattern::time::days_in_month(u32::from(y), u32::from(m)) as u8
 }
 
 impl Timestamp {
@@ -113,19 +102,11 @@ impl Timestamp {
 
     /// Seconds since the Unix epoch, ignoring the fraction (for coarse arithmetic).
     pub fn unix_seconds(&self) -> i64 {
-        let (y, m, d) = (
+        let days = vigil_pattern::time::days_from_civil(
             i64::from(self.year),
-            i64::from(self.month),
-            i64::from(self.day),
+            u32::from(self.month),
+            u32::from(self.day),
         );
-        // Days from civil (Howard Hinnant's algorithm).
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = if y >= 0 { y } else { y - 399 } / 400;
-        let yoe = y - era * 400;
-        let mp = (m + 9) % 12;
-        let doy = (153 * mp + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146097 + doe - 719468;
         days * 86400
             + i64::from(self.hour) * 3600
             + i64::from(self.minute) * 60
@@ -138,16 +119,7 @@ impl Timestamp {
         let millis = ms.rem_euclid(1000);
         let days = secs.div_euclid(86400);
         let sod = secs.rem_euclid(86400);
-        // Civil from days (Howard Hinnant's algorithm).
-        let z = days + 719468;
-        let era = if z >= 0 { z } else { z - 146096 } / 146097;
-        let doe = z - era * 146097;
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i64::from(m <= 2);
+        let (y, m, d) = vigil_pattern::time::civil_from_days(days);
         Timestamp {
             year: y.clamp(0, 9999) as u16,
             month: m as u8,

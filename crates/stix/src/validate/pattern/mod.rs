@@ -7,7 +7,7 @@
 
 use super::cx::{quote, Cx, Path};
 use serde_json::{Map, Value};
-use vigil_pattern::{CompExpr, Comparison, ObsExpr, Pattern, Step};
+use vigil_pattern::{Comparison, Pattern, Step};
 
 /// Checks an indicator's `pattern` when its `pattern_type` is `stix`.
 pub(crate) fn check_indicator(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>) {
@@ -46,22 +46,8 @@ pub(crate) fn check_pattern(p: &str) -> Result<(), PatternError> {
         rule: e.rule,
         message: format!("at offset {}: {}", e.span.0, e.message),
     })?;
-    let mut stack = vec![pattern.root()];
-    let mut comps: Vec<&CompExpr> = Vec::new();
-    while let Some(e) = stack.pop() {
-        match e {
-            ObsExpr::Leaf(c) => comps.push(c),
-            ObsExpr::And(v) | ObsExpr::Or(v) | ObsExpr::FollowedBy(v) => {
-                stack.extend(v.iter().rev())
-            }
-            ObsExpr::Qualified(inner, _) => stack.push(inner),
-        }
-    }
-    while let Some(c) = comps.pop() {
-        match c {
-            CompExpr::Test(t) => check_comparison(t)?,
-            CompExpr::And(v) | CompExpr::Or(v) => comps.extend(v.iter().rev()),
-        }
+    for c in pattern.root().comparisons() {
+        check_comparison(c)?;
     }
     Ok(())
 }
