@@ -31,7 +31,7 @@
 //! feeds) are stored compactly: the id, the value and a path number, not the
 //! pattern's tree.
 
-use crate::ast::{CompExpr, Comparison, Literal, ObjectPath, ObsExpr, Op, Qualifier};
+use crate::ast::{CompExpr, Comparison, Literal, ObjectPath, ObsExpr, Op, Qualifier, Step};
 use crate::eval::{comparison_matches, path_values};
 use crate::observation::Observation;
 use crate::time::Instant;
@@ -320,12 +320,18 @@ fn test_anchors(t: &Comparison) -> Vec<Anchor> {
             typ()
         };
     }
+    // Binary properties compare as bytes (a string literal as Latin-1), and
+    // `IN` compares as Python's sets do (`1`, `1.0` and `true` are one
+    // value): value keys would miss those, so they get type anchors.
+    let binary = is_binary_path(&t.path);
     match (t.op, &t.value) {
-        (Op::Eq, Some(l)) if KeyRef::of_literal(l).is_some() => {
+        (Op::Eq, Some(l)) if !binary && KeyRef::of_literal(l).is_some() => {
             vec![Anchor::Eq(t.path.clone(), l.clone())]
         }
         (Op::In, Some(Literal::Set(items)))
-            if !items.is_empty() && items.iter().all(|l| KeyRef::of_literal(l).is_some()) =>
+            if !binary
+                && !items.is_empty()
+                && items.iter().all(|l| matches!(l, Literal::Str(_))) =>
         {
             items
                 .iter()
@@ -340,6 +346,11 @@ fn test_anchors(t: &Comparison) -> Vec<Anchor> {
     }
 }
 
+/// Whether the path ends at a `*_hex` or `*_bin` property (bytes, for the evaluator).
+fn is_binary_path(path: &ObjectPath) -> bool {
+    matches!(path.steps.last(), Some(Step::Key(k)) if k.ends_with("_hex") || k.ends_with("_bin"))
+}
+
 /// A pattern of one observation expression that is one equality on a string:
 /// its path and value.
 fn simple_equality(p: &Pattern) -> Option<(&ObjectPath, &str)> {
@@ -350,7 +361,7 @@ fn simple_equality(p: &Pattern) -> Option<(&ObjectPath, &str)> {
             op: Op::Eq,
             value: Some(Literal::Str(s)),
             ..
-        })) => Some((path, s)),
+        })) if !is_binary_path(path) => Some((path, s)),
         _ => None,
     }
 }
