@@ -373,7 +373,7 @@ fn walk<'a>(
                 let mut targets = Vec::with_capacity(ids.len());
                 for id in ids {
                     match id.as_str() {
-                        Some(id) => targets.extend(obs.objects.get(id)),
+                        Some(id) => targets.extend(obs.objects.get(id).map(|t| &**t)),
                         None => {
                             skip(EvalError {
                                 message: format!(

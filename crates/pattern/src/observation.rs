@@ -10,6 +10,7 @@ use crate::time::Instant;
 use crate::StixVersion;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// One observation: a time window, a count, and the objects observed.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +25,8 @@ pub struct Observation {
     pub number_observed: u64,
     /// The cyber-observable objects, by the name `*_ref` properties use for
     /// them: the SCO's `id` in STIX 2.1, the dictionary key in STIX 2.0.
-    pub objects: HashMap<String, Value>,
+    /// Shared (`Arc`): one SCO named by many observed-data is held once.
+    pub objects: HashMap<String, Arc<Value>>,
 }
 
 /// Why some JSON could not be read as observations.
@@ -139,7 +141,7 @@ pub fn from_json(
 #[derive(Debug)]
 pub struct Resolver {
     version: StixVersion,
-    scos: HashMap<String, Value>,
+    scos: HashMap<String, Arc<Value>>,
     held: Vec<(usize, Map<String, Value>, String)>,
     seen: usize,
     /// How to name the next object in an error (set by [`from_json`]).
@@ -168,7 +170,7 @@ impl Resolver {
         } else {
             std::mem::take(&mut self.position)
         };
-        let Value::Object(map) = object else {
+        let Value::Object(mut map) = object else {
             return Err(err(format!("{at}: not a JSON object")));
         };
         let Some(kind) = map.get("type").and_then(Value::as_str) else {
@@ -182,8 +184,8 @@ impl Resolver {
         }
         match self.version {
             StixVersion::V20 => {
-                let objects = match map.get("objects") {
-                    Some(Value::Object(objects)) => objects.clone().into_iter().collect(),
+                let objects = match map.remove("objects") {
+                    Some(Value::Object(objects)) => owned(objects),
                     None => HashMap::new(),
                     Some(_) => {
                         return Err(err(format!(
@@ -198,8 +200,8 @@ impl Resolver {
                 let refs = refs_of(&map, &at)?;
                 let Some(refs) = refs else {
                     // The deprecated embedded dictionary (STIX 2.1 §4.14).
-                    let objects = match map.get("objects") {
-                        Some(Value::Object(objects)) => objects.clone().into_iter().collect(),
+                    let objects = match map.remove("objects") {
+                        Some(Value::Object(objects)) => owned(objects),
                         _ => {
                             return Err(err(format!(
                                 "{}: a STIX 2.1 observed-data needs 'object_refs'",
@@ -224,7 +226,7 @@ impl Resolver {
                     return Err(err(format!("{at}: a '{kind}' object without an 'id'")));
                 };
                 let id = id.to_string();
-                self.scos.insert(id, Value::Object(map));
+                self.scos.insert(id, Arc::new(Value::Object(map)));
                 Ok(None)
             }
         }
@@ -248,7 +250,7 @@ impl Resolver {
         Ok(out)
     }
 
-    fn resolve(&self, refs: &[&str]) -> HashMap<String, Value> {
+    fn resolve(&self, refs: &[&str]) -> HashMap<String, Arc<Value>> {
         refs.iter()
             .filter_map(|r| {
                 let obj = self.scos.get(*r)?;
@@ -336,10 +338,15 @@ fn header(map: &Map<String, Value>, at: &str) -> Result<(Instant, Instant, u64),
     Ok((first, last, number))
 }
 
+/// A 2.0 `objects` dictionary (or a 2.1 one), taken over.
+fn owned(objects: Map<String, Value>) -> HashMap<String, Arc<Value>> {
+    objects.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
+}
+
 fn observation(
     map: &Map<String, Value>,
     at: &str,
-    objects: HashMap<String, Value>,
+    objects: HashMap<String, Arc<Value>>,
 ) -> Result<Observation, ObservationError> {
     let (first_observed, last_observed, number_observed) = header(map, at)?;
     Ok(Observation {
