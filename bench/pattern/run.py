@@ -458,13 +458,15 @@ def part_scaling(a):
             diff = full["wall"] - load["wall"]
             res[n] = {"load": load, "full": full, "runs": fruns, "pairs": pairs,
                       "rate_diff": a.scaling_observations / diff if diff > 0 else None,
-                      "rate_reported": full["reported_rate"],
+                      "rate_reported": full["reported_rate"], "match_alone": full["match_alone"],
                       "planted_found": len(planted & pairs), "planted": len(planted)}
             log("   %-5s %9d indicators: load only %.2f s (peak RSS %.0f MB); with %d observations %.2f s "
-                "(peak RSS %.0f MB): %s by difference, %s reported; hits %d, planted found %d/%d" % (
+                "(peak RSS %.0f MB): %s by difference, %s reported (matching alone %s); hits %d, planted found "
+                "%d/%d" % (
                     mix, n, load["wall"], load["rss_kb"] / 1024, a.scaling_observations, full["wall"],
                     full["rss_kb"] / 1024, rate(res[n]["rate_diff"]) if res[n]["rate_diff"] else "-",
-                    rate(full["reported_rate"]) if full["reported_rate"] else "-", len(pairs),
+                    rate(full["reported_rate"]) if full["reported_rate"] else "-",
+                    rate(full["match_alone"]) if full["match_alone"] else "-", len(pairs),
                     res[n]["planted_found"], len(planted)))
         # The first 1,000 indicators are the same in both sets: their hits must be too.
         ids_small = {o["id"] for o in json.load(open(os.path.join(d1, "indicators.json")))["objects"]}
@@ -481,6 +483,11 @@ def part_scaling(a):
                         "%s at %s" % (rate(r2), "{:,}".format(big)) if r2 else "-",
                         "%s at 1,000" % rate(r1) if r1 else "-", slow, "rate ratio <= 2",
                         slow is not None and slow <= 2 and same and found))
+        m1, m2 = res[small]["match_alone"], res[big]["match_alone"]
+        if m1 and m2:
+            rows.append(row("  %s: matching alone, as vigil match reports its matching thread" % mix,
+                            "%s at %s" % (rate(m2), "{:,}".format(big)), "%s at 1,000" % rate(m1), m1 / m2, "-",
+                            None))
         details["mixes"][mix] = {"rate_key": key, "same_hits_for_shared": same, "planted_found": found,
                                  "sizes": {str(n): {k: v for k, v in r.items() if k != "pairs"}
                                            for n, r in res.items()}}
