@@ -481,7 +481,7 @@ def part_scaling(a):
                same, found))
         rows.append(row("%s-anchored: observations/s at %s vs 1,000 indicators" % (mix, "{:,}".format(big)),
                         "%s at %s" % (rate(r2), "{:,}".format(big)) if r2 else "-",
-                        "%s at 1,000" % rate(r1) if r1 else "-", slow, "rate ratio <= 2",
+                        "%s at 1,000" % rate(r1) if r1 else "-", slow, "1,000 / 1M <= 2",
                         slow is not None and slow <= 2 and same and found))
         m1, m2 = res[small]["match_alone"], res[big]["match_alone"]
         if m1 and m2:
