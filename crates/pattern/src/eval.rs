@@ -256,7 +256,7 @@ fn test_roots(c: &Comparison, obs: &Observation, n: usize) -> Result<Roots, Eval
     }
     let mut roots = Roots::new(n);
     for (i, obj) in obs.objects.values().enumerate() {
-        if obj.get("type").and_then(Value::as_str) != Some(c.path.object_type.as_str()) {
+        if type_of(obj) != Some(c.path.object_type.as_str()) {
             continue;
         }
         let mut passed = false;
@@ -301,6 +301,24 @@ impl<'a> Val<'a> {
     }
 }
 
+/// The value of `key` in a JSON object. Observed objects are small: below a
+/// dozen keys a scan of the (ordered) entries beats hashing the key.
+pub(crate) fn field<'a>(map: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    if map.len() <= 12 {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
+}
+
+/// An object's `type`.
+pub(crate) fn type_of(obj: &Value) -> Option<&str> {
+    match obj {
+        Value::Object(map) => field(map, "type").and_then(Value::as_str),
+        _ => None,
+    }
+}
+
 /// Every value `path` reaches in `obs`, from every object of its type:
 /// dictionary keys, list indices, `[*]` over every element, and `*_ref` /
 /// `*_refs` properties followed to the objects they name in the observation
@@ -311,14 +329,25 @@ impl<'a> Val<'a> {
 pub fn path_values<'a>(path: &ObjectPath, obs: &'a Observation) -> Vec<&'a Value> {
     let mut out = Vec::new();
     for obj in obs.objects.values() {
-        if obj.get("type").and_then(Value::as_str) == Some(path.object_type.as_str()) {
-            let _ = walk(obs, Val::Json(obj), &path.steps, false, &mut |v| {
-                out.push(v.raw());
-                Ok(())
-            });
+        if type_of(obj) == Some(path.object_type.as_str()) {
+            values_from(path, obs, obj, &mut out);
         }
     }
     out
+}
+
+/// [`path_values`] from one object of the observation (whose type the caller
+/// has checked), appended to `out`.
+pub(crate) fn values_from<'a>(
+    path: &ObjectPath,
+    obs: &'a Observation,
+    root: &'a Value,
+    out: &mut Vec<&'a Value>,
+) {
+    let _ = walk(obs, Val::Json(root), &path.steps, false, &mut |v| {
+        out.push(v.raw());
+        Ok(())
+    });
 }
 
 /// Follows `steps` from `val`, calling `f` on every value reached. With
@@ -340,7 +369,7 @@ fn walk<'a>(
             let Val::Json(Value::Object(map)) = val else {
                 return Ok(());
             };
-            let Some(v) = map.get(key.as_str()) else {
+            let Some(v) = field(map, key) else {
                 return Ok(());
             };
             if key.ends_with("_hex") || key.ends_with("_bin") {

@@ -32,7 +32,7 @@
 //! pattern's tree.
 
 use crate::ast::{CompExpr, Comparison, Literal, ObjectPath, ObsExpr, Op, Qualifier, Step};
-use crate::eval::{comparison_matches, path_values};
+use crate::eval::{comparison_matches, path_values, type_of, values_from};
 use crate::observation::Observation;
 use crate::time::Instant;
 use crate::Pattern;
@@ -403,20 +403,22 @@ pub struct IndicatorSet {
     /// Paths with equality or prefix anchors, numbered; by object type.
     paths: Vec<ObjectPath>,
     path_ids: HashMap<ObjectPath, u32>,
-    paths_by_type: HashMap<String, Vec<u32>>,
+    paths_by_type: FxMap<String, Vec<u32>>,
     /// Uses of each path number (to know when a type has none left).
     path_uses: Vec<u32>,
     eq: FxMap<u64, Bucket>,
     /// Prefix anchors: (path, prefix length, masked block) -> targets, and
     /// per path the prefix lengths in use (v4 and v6 separately).
-    cidr: HashMap<(u32, Net), Bucket>,
-    cidr_lens: HashMap<u32, Vec<(bool, u8, u32)>>,
-    by_type: HashMap<String, Vec<Target>>,
+    cidr: FxMap<(u32, Net), Bucket>,
+    cidr_lens: FxMap<u32, Vec<(bool, u8, u32)>>,
+    by_type: FxMap<String, Vec<Target>>,
     always: Vec<Target>,
     /// Per slot: the last stream position it was a candidate at (dedupe).
     seen: Vec<u64>,
     next_seq: u64,
     errors: u64,
+    /// The candidate list, kept between pushes (no allocation per observation).
+    scratch: Vec<Target>,
 }
 
 impl IndicatorSet {
@@ -650,51 +652,75 @@ impl IndicatorSet {
     pub fn push(&mut self, observation: &Observation, hits: &mut Vec<Hit>) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let mut candidates: Vec<Target> = Vec::new();
-        // Value anchors, on the paths of the object types the observation holds.
-        let mut types: Vec<&str> = observation
-            .objects
-            .values()
-            .filter_map(|o| o.get("type").and_then(Value::as_str))
-            .collect();
-        types.sort_unstable();
-        types.dedup();
-        for ty in &types {
-            if let Some(ids) = self.paths_by_type.get(*ty) {
+        let mut candidates = std::mem::take(&mut self.scratch);
+        candidates.clear();
+        let mut values: Vec<&Value> = Vec::new();
+        // Each object once: value anchors on the paths of its type, then the
+        // expressions anchored on the type itself.
+        let mut types_done: Vec<&str> = Vec::new();
+        for obj in observation.objects.values() {
+            let Some(ty) = type_of(obj) else {
+                continue;
+            };
+            if let Some(ids) = self.paths_by_type.get(ty) {
                 for &p in ids {
                     let path = &self.paths[p as usize];
-                    for v in path_values(path, observation) {
-                        if let Some(k) = KeyRef::of_value(v) {
-                            if let Some(b) = self.eq.get(&key_hash(p, k)) {
-                                candidates.extend_from_slice(b.as_slice());
-                            }
-                        }
-                        if let (Some(lens), Value::String(s)) = (self.cidr_lens.get(&p), v) {
-                            if let Some(net) = Net::parse(s) {
-                                for &(v6, len, _) in lens {
-                                    if v6 == net.v6 && len <= net.len {
-                                        if let Some(b) = self.cidr.get(&(p, net.masked(len))) {
-                                            candidates.extend_from_slice(b.as_slice());
-                                        }
-                                    }
-                                }
-                            }
+                    values.clear();
+                    values_from(path, observation, obj, &mut values);
+                    for v in &values {
+                        self.lookup(p, v, &mut candidates);
+                    }
+                }
+            }
+            if let Some(ts) = self.by_type.get(ty) {
+                if !types_done.contains(&ty) {
+                    types_done.push(ty);
+                    candidates.extend_from_slice(ts);
+                }
+            }
+        }
+        candidates.extend_from_slice(&self.always);
+        self.confirm(observation, seq, &mut candidates, hits);
+        self.scratch = candidates;
+    }
+
+    /// The targets whose value or prefix anchors `v` (a value of path `p`) meets.
+    fn lookup(&self, p: u32, v: &Value, candidates: &mut Vec<Target>) {
+        if let Some(k) = KeyRef::of_value(v) {
+            if let Some(b) = self.eq.get(&key_hash(p, k)) {
+                candidates.extend_from_slice(b.as_slice());
+            }
+        }
+        if let (Some(lens), Value::String(s)) = (self.cidr_lens.get(&p), v) {
+            if let Some(net) = Net::parse(s) {
+                for &(v6, len, _) in lens {
+                    if v6 == net.v6 && len <= net.len {
+                        if let Some(b) = self.cidr.get(&(p, net.masked(len))) {
+                            candidates.extend_from_slice(b.as_slice());
                         }
                     }
                 }
             }
-            if let Some(ts) = self.by_type.get(*ty) {
-                candidates.extend_from_slice(ts);
-            }
         }
-        candidates.extend_from_slice(&self.always);
+    }
+
+    /// Confirms each candidate with the evaluator and reports what completes.
+    fn confirm(
+        &mut self,
+        observation: &Observation,
+        seq: u64,
+        candidates: &mut Vec<Target>,
+        hits: &mut Vec<Hit>,
+    ) {
         // Multi-observation patterns may list several leaves: confirm each
         // (slot, leaf) once, and run each slot's pattern once.
-        candidates.sort_unstable_by_key(|t| (t.slot, t.leaf));
-        candidates.dedup();
+        if candidates.len() > 1 {
+            candidates.sort_unstable_by_key(|t| (t.slot, t.leaf));
+            candidates.dedup();
+        }
         let mut shared: Option<Arc<Observation>> = None;
         let mut last_slot = u32::MAX;
-        for t in candidates {
+        for &t in candidates.iter() {
             let Some(slot) = self.slots[t.slot as usize].as_mut() else {
                 continue;
             };
