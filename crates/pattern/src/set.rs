@@ -7,7 +7,9 @@
 //!   (a hash-table lookup, by path and value);
 //! - `path ISSUBSET 'net/n'`: the path holds an address inside the block
 //!   (one lookup per prefix length in use);
-//! - anything else (`LIKE`, `MATCHES`, `!=`, orders, `EXISTS`): the
+//! - `path LIKE '...'`, `path MATCHES '...'`: the path holds a string the
+//!   expression matches (all of a path's expressions run as one `RegexSet`);
+//! - anything else (`!=`, orders, `EXISTS`, anything under `NOT`): the
 //!   observation holds an object of the path's type (every such expression
 //!   for that type is tried; `NOT EXISTS` is tried on every observation).
 //!
@@ -215,8 +217,21 @@ impl Bucket {
 enum Anchor {
     Eq(ObjectPath, Literal),
     Cidr(ObjectPath, Net),
+    /// The path holds a string the regular expression (as compiled for
+    /// `LIKE` / `MATCHES`) finds a match in.
+    Regex(ObjectPath, String),
     Type(String),
     Always,
+}
+
+/// The `LIKE` / `MATCHES` anchors of one path: one `RegexSet` runs them all
+/// on a value at once. Rebuilt (at the next push) when they change.
+#[derive(Debug, Default)]
+struct RegexIndex {
+    sources: Vec<String>,
+    targets: Vec<Vec<Target>>,
+    set: Option<regex::RegexSet>,
+    dirty: bool,
 }
 
 /// An IPv4 or IPv6 block, as the key of the prefix tables.
@@ -301,6 +316,7 @@ fn anchors(c: &CompExpr) -> Vec<Anchor> {
                 // Prefer value anchors, then fewer of them; Always last.
                 let weight = |x: &Anchor| match x {
                     Anchor::Eq(..) | Anchor::Cidr(..) => 1,
+                    Anchor::Regex(..) => 10,
                     Anchor::Type(_) => 1_000,
                     Anchor::Always => 1_000_000,
                 };
@@ -338,6 +354,10 @@ fn test_anchors(t: &Comparison) -> Vec<Anchor> {
                 .map(|l| Anchor::Eq(t.path.clone(), l.clone()))
                 .collect()
         }
+        (Op::Like | Op::Matches, Some(Literal::Str(_))) if !binary => match &t.regex {
+            Some(re) => vec![Anchor::Regex(t.path.clone(), re.0.as_str().to_string())],
+            None => typ(),
+        },
         (Op::IsSubset, Some(Literal::Str(s))) => match Net::parse(s) {
             Some(net) => vec![Anchor::Cidr(t.path.clone(), net.masked(net.len))],
             None => typ(),
@@ -411,6 +431,7 @@ pub struct IndicatorSet {
     /// per path the prefix lengths in use (v4 and v6 separately).
     cidr: FxMap<(u32, Net), Bucket>,
     cidr_lens: FxMap<u32, Vec<(bool, u8, u32)>>,
+    regexes: FxMap<u32, RegexIndex>,
     by_type: FxMap<String, Vec<Target>>,
     always: Vec<Target>,
     /// Per slot: the last stream position it was a candidate at (dedupe).
@@ -563,6 +584,18 @@ impl IndicatorSet {
                     .and_modify(|b| b.push(t))
                     .or_insert(Bucket::One(t));
             }
+            Anchor::Regex(path, source) => {
+                let p = self.path_id(&path);
+                let ri = self.regexes.entry(p).or_default();
+                match ri.sources.iter().position(|s| *s == source) {
+                    Some(i) => ri.targets[i].push(t),
+                    None => {
+                        ri.sources.push(source);
+                        ri.targets.push(vec![t]);
+                    }
+                }
+                ri.dirty = true;
+            }
             Anchor::Type(ty) => self.by_type.entry(ty).or_default().push(t),
             Anchor::Always => self.always.push(t),
         }
@@ -601,6 +634,25 @@ impl IndicatorSet {
                         e.2 -= 1;
                     }
                     lens.retain(|e| e.2 > 0);
+                }
+                self.release_path(p);
+            }
+            Anchor::Regex(path, source) => {
+                let Some(&p) = self.path_ids.get(&path) else {
+                    return;
+                };
+                if let Some(ri) = self.regexes.get_mut(&p) {
+                    if let Some(i) = ri.sources.iter().position(|s| *s == source) {
+                        ri.targets[i].retain(|t| t.slot != slot);
+                        if ri.targets[i].is_empty() {
+                            ri.sources.swap_remove(i);
+                            ri.targets.swap_remove(i);
+                        }
+                        ri.dirty = true;
+                    }
+                    if ri.sources.is_empty() {
+                        self.regexes.remove(&p);
+                    }
                 }
                 self.release_path(p);
             }
@@ -652,6 +704,7 @@ impl IndicatorSet {
     pub fn push(&mut self, observation: &Observation, hits: &mut Vec<Hit>) {
         let seq = self.next_seq;
         self.next_seq += 1;
+        self.build_regex_sets();
         let mut candidates = std::mem::take(&mut self.scratch);
         candidates.clear();
         let mut values: Vec<&Value> = Vec::new();
@@ -684,8 +737,37 @@ impl IndicatorSet {
         self.scratch = candidates;
     }
 
-    /// The targets whose value or prefix anchors `v` (a value of path `p`) meets.
+    /// Compiles the regular-expression anchors that changed. A set too big to
+    /// compile leaves its targets to be tried on every value of the path.
+    fn build_regex_sets(&mut self) {
+        for ri in self.regexes.values_mut() {
+            if ri.dirty {
+                ri.dirty = false;
+                ri.set = regex::RegexSetBuilder::new(&ri.sources)
+                    .size_limit(64 << 20)
+                    .build()
+                    .ok();
+            }
+        }
+    }
+
+    /// The targets whose value, prefix or regular-expression anchors `v` (a
+    /// value of path `p`) meets.
     fn lookup(&self, p: u32, v: &Value, candidates: &mut Vec<Target>) {
+        if let (Some(ri), Value::String(s)) = (self.regexes.get(&p), v) {
+            match &ri.set {
+                // The evaluator compares NFC forms (as the OASIS matcher does).
+                Some(set) => {
+                    for i in set.matches(&crate::eval::nfc::nfc(s)).iter() {
+                        candidates.extend_from_slice(&ri.targets[i]);
+                    }
+                }
+                None => ri
+                    .targets
+                    .iter()
+                    .for_each(|t| candidates.extend_from_slice(t)),
+            }
+        }
         if let Some(k) = KeyRef::of_value(v) {
             if let Some(b) = self.eq.get(&key_hash(p, k)) {
                 candidates.extend_from_slice(b.as_slice());
