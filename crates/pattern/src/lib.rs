@@ -20,6 +20,7 @@ mod display;
 mod eval;
 #[doc(hidden)]
 pub mod fuzzing;
+mod fx;
 mod lexer;
 pub mod observation;
 mod parse;

@@ -6,6 +6,7 @@
 //! [`from_json`] reads a whole document at once; [`Resolver`] reads objects one
 //! at a time, for inputs too large to hold as one JSON value.
 
+use crate::eval::{field, type_of};
 use crate::time::Instant;
 use crate::StixVersion;
 use serde_json::{Map, Value};
@@ -141,8 +142,8 @@ pub fn from_json(
 #[derive(Debug)]
 pub struct Resolver {
     version: StixVersion,
-    scos: HashMap<String, Arc<Value>>,
-    held: Vec<(usize, Map<String, Value>, String)>,
+    scos: crate::fx::FxMap<String, Arc<Value>>,
+    held: Vec<(usize, Map<String, Value>, At)>,
     seen: usize,
     /// How to name the next object in an error (set by [`from_json`]).
     position: String,
@@ -153,7 +154,7 @@ impl Resolver {
     pub fn new(version: StixVersion) -> Resolver {
         Resolver {
             version,
-            scos: HashMap::new(),
+            scos: crate::fx::FxMap::default(),
             held: Vec::new(),
             seen: 0,
             position: String::new(),
@@ -165,15 +166,16 @@ impl Resolver {
     pub fn push(&mut self, object: Value) -> Result<Option<Observation>, ObservationError> {
         let index = self.seen;
         self.seen += 1;
+        // Named for error messages only: formatted when one is made.
         let at = if self.position.is_empty() {
-            format!("object {index}")
+            At::Index(index)
         } else {
-            std::mem::take(&mut self.position)
+            At::Given(std::mem::take(&mut self.position))
         };
         let Value::Object(mut map) = object else {
             return Err(err(format!("{at}: not a JSON object")));
         };
-        let Some(kind) = map.get("type").and_then(Value::as_str) else {
+        let Some(kind) = field(&map, "type").and_then(Value::as_str) else {
             return Err(err(format!("{}: has no 'type'", name(&map, &at))));
         };
         if kind == "bundle" {
@@ -211,18 +213,18 @@ impl Resolver {
                     };
                     return Ok(Some(observation(&map, &at, objects)?));
                 };
-                // Check the observed-data's own properties now, not at finish().
-                header(&map, &at)?;
                 if refs.iter().all(|r| self.scos.contains_key(*r)) {
                     let objects = self.resolve(&refs);
                     Ok(Some(observation(&map, &at, objects)?))
                 } else {
+                    // Check the observed-data's own properties now, not at finish().
+                    header(&map, &at)?;
                     self.held.push((index, map, at));
                     Ok(None)
                 }
             }
             StixVersion::V21 => {
-                let Some(id) = map.get("id").and_then(Value::as_str) else {
+                let Some(id) = field(&map, "id").and_then(Value::as_str) else {
                     return Err(err(format!("{at}: a '{kind}' object without an 'id'")));
                 };
                 let id = id.to_string();
@@ -254,8 +256,15 @@ impl Resolver {
         refs.iter()
             .filter_map(|r| {
                 let obj = self.scos.get(*r)?;
-                let kind = obj.get("type").and_then(Value::as_str).unwrap_or("");
-                (!NON_OBSERVABLE_TYPES_V21.contains(&kind)).then(|| (r.to_string(), obj.clone()))
+                let kind = type_of(obj).unwrap_or("");
+                // Most are SCOs: check the short list only for types that could be on it.
+                let observable = kind.ends_with("-addr")
+                    || kind == "domain-name"
+                    || kind == "network-traffic"
+                    || kind == "file"
+                    || kind == "url"
+                    || !NON_OBSERVABLE_TYPES_V21.contains(&kind);
+                observable.then(|| (r.to_string(), obj.clone()))
             })
             .collect()
     }
@@ -273,8 +282,26 @@ impl Resolver {
     }
 }
 
-fn name(map: &Map<String, Value>, at: &str) -> String {
-    match map.get("id").and_then(Value::as_str) {
+/// Where an object is in the input, for messages.
+#[derive(Debug)]
+enum At {
+    /// The n-th object pushed.
+    Index(usize),
+    /// A place given by [`from_json`] ("item 2, object 5").
+    Given(String),
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Index(i) => write!(f, "object {i}"),
+            At::Given(s) => f.write_str(s),
+        }
+    }
+}
+
+fn name(map: &Map<String, Value>, at: &At) -> String {
+    match field(map, "id").and_then(Value::as_str) {
         Some(id) => format!("{id} ({at})"),
         None => at.to_string(),
     }
@@ -282,9 +309,9 @@ fn name(map: &Map<String, Value>, at: &str) -> String {
 
 fn refs_of<'m>(
     map: &'m Map<String, Value>,
-    at: &str,
+    at: &At,
 ) -> Result<Option<Vec<&'m str>>, ObservationError> {
-    match map.get("object_refs") {
+    match field(map, "object_refs") {
         None => Ok(None),
         Some(Value::Array(refs)) => refs
             .iter()
@@ -306,11 +333,10 @@ fn refs_of<'m>(
 }
 
 /// `first_observed`, `last_observed`, `number_observed`.
-fn header(map: &Map<String, Value>, at: &str) -> Result<(Instant, Instant, u64), ObservationError> {
+fn header(map: &Map<String, Value>, at: &At) -> Result<(Instant, Instant, u64), ObservationError> {
     let who = || name(map, at);
     let time = |key: &str| -> Result<Instant, ObservationError> {
-        let text = map
-            .get(key)
+        let text = field(map, key)
             .ok_or_else(|| err(format!("{}: no '{key}' (an observation needs first_observed, last_observed and number_observed)", who())))?;
         text.as_str()
             .and_then(crate::eval::parse_timestamp)
@@ -323,7 +349,7 @@ fn header(map: &Map<String, Value>, at: &str) -> Result<(Instant, Instant, u64),
     };
     let first = time("first_observed")?;
     let last = time("last_observed")?;
-    let count = map.get("number_observed").ok_or_else(|| {
+    let count = field(map, "number_observed").ok_or_else(|| {
         err(format!(
             "{}: no 'number_observed' (an observation needs first_observed, last_observed and number_observed)",
             who()
@@ -345,12 +371,12 @@ fn owned(objects: Map<String, Value>) -> HashMap<String, Arc<Value>> {
 
 fn observation(
     map: &Map<String, Value>,
-    at: &str,
+    at: &At,
     objects: HashMap<String, Arc<Value>>,
 ) -> Result<Observation, ObservationError> {
     let (first_observed, last_observed, number_observed) = header(map, at)?;
     Ok(Observation {
-        id: map.get("id").and_then(Value::as_str).map(str::to_string),
+        id: field(map, "id").and_then(Value::as_str).map(str::to_string),
         first_observed,
         last_observed,
         number_observed,

@@ -35,12 +35,14 @@
 
 use crate::ast::{CompExpr, Comparison, Literal, ObjectPath, ObsExpr, Op, Qualifier, Step};
 use crate::eval::{comparison_matches, path_values, type_of, values_from};
+use crate::fx::{FxBuild, FxMap};
 use crate::observation::Observation;
 use crate::time::Instant;
 use crate::Pattern;
 use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasher;
+use std::hash::Hasher;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
@@ -72,43 +74,9 @@ pub struct Hit {
     pub observations: Vec<u64>,
 }
 
-/// A fast hasher for keys that are already well mixed or short (FxHash's step).
-#[derive(Default, Clone, Copy)]
-struct Fx(u64);
-
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.write_u64(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
-        }
-        let mut last = [0u8; 8];
-        let rest = chunks.remainder();
-        last[..rest.len()].copy_from_slice(rest);
-        self.write_u64(u64::from_le_bytes(last) ^ (rest.len() as u64) << 56);
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-    fn write_u8(&mut self, n: u8) {
-        self.write_u64(u64::from(n));
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-}
-
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
-
 /// The hash of an equality key: the path's number and the value.
 fn key_hash(path: u32, value: KeyRef<'_>) -> u64 {
-    let mut h = Fx::default();
+    let mut h = FxBuild::default().build_hasher();
     h.write_u32(path);
     match value {
         KeyRef::Str(s) => {
