@@ -600,7 +600,8 @@ def part_summary(a):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("parts", nargs="*", choices=list(PARTS) + ["summary"], help="default: all, then summary")
+    # No `choices`: argparse (3.11) refuses an empty list against them.
+    ap.add_argument("parts", nargs="*", help="oasis, scaling, criterion, summary (default: all, then summary)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--truth-observations", type=int, default=2000,
                     help="observations in the workload with ground truth (the truth costs 1,000 x this "
@@ -621,6 +622,9 @@ def main():
     ap.add_argument("--since", type=float, default=0, help="summary: only results written after this Unix time")
     a = ap.parse_args()
     parts = a.parts or list(PARTS) + ["summary"]
+    for p in parts:
+        if p not in PARTS + ("summary",):
+            ap.error("unknown part %r (oasis, scaling, criterion, summary)" % p)
     started = time.time()
     for p in parts:
         if p == "summary":
