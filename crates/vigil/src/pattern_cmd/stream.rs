@@ -186,6 +186,13 @@ fn load_indicators(path: &std::path::Path) -> Result<(IndicatorSet, Loaded)> {
                 return ControlFlow::Continue(());
             }
         };
+        // Errors the OASIS matcher raises whatever the observations (a set
+        // mixing types, an impossible timestamp): the pattern can never match.
+        if let Err(e) = pattern.evaluable() {
+            eprintln!("vigil: {label}: pattern refused: {e}; skipped");
+            loaded.refused += 1;
+            return ControlFlow::Continue(());
+        }
         if newest.insert(id.to_string(), modified).is_some() && set.remove(id) {
             in_set -= 1;
             loaded.superseded += 1;
