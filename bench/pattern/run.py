@@ -335,9 +335,9 @@ def part_oasis(a):
     details["qualifiers"] = {"indicators": len(qual), "truth_errors": q_err, "agree": q_agree,
                              "binding_among_hits": q_binding, "disagree": q_disagree[:20]}
     details["bundle_input_same"] = vpairs_b == vpairs
-    rows.append(row("hit set = gen_workload truth (%d obs, %d pairs; %d qualifier ind.)" % (
-        len(ids1), len(truth), len(qual)), "%d pairs" % len(vpairs), "%d pairs truth" % len(truth), None,
-        "identical", truth_ok))
+    rows.append(row("hit set = gen_workload truth (%d obs; %d qualifier ind. over the stream)" % (
+        len(ids1), len(qual)), "%d pairs (%d w/o qualifiers)" % (len(vpairs), ct["vigil_pairs"]),
+        "%d truth (%d w/o qualifiers)" % (len(truth), ct["pairs"]), None, "identical", truth_ok))
 
     # The OASIS matcher, in its own process, for a time budget.
     log("   OASIS stix2-matcher: %s s budget on the truth workload's observations (JSON lines) ..." % a.peer_seconds)
@@ -360,7 +360,7 @@ def part_oasis(a):
     details["oasis"] = peer
     details["vigil_vs_oasis"] = cp
     rows.append(row("hit set = OASIS matcher's, on its %d observations" % len(covered), "%d pairs" % (
-        len({p for p in vpairs if p[1] in covered})), "%d pairs OASIS" % len(ppairs), None, "identical", peer_ok))
+        len({p for p in vpairs if p[1] in covered})), "%d OASIS" % len(ppairs), None, "identical", peer_ok))
 
     # Vigil's rate: the rate workload, whole process; and parsing alone.
     warm(ind2, obs2)
