@@ -28,12 +28,21 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
-    let (mut positional, mut seconds, mut limit, mut hits_path) = (Vec::new(), f64::INFINITY, usize::MAX, None);
+    let (mut positional, mut seconds, mut limit, mut hits_path) =
+        (Vec::new(), f64::INFINITY, usize::MAX, None);
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
-            "--seconds" => seconds = value("--seconds")?.parse().map_err(|e| format!("--seconds: {e}"))?,
-            "--limit" => limit = value("--limit")?.parse().map_err(|e| format!("--limit: {e}"))?,
+            "--seconds" => {
+                seconds = value("--seconds")?
+                    .parse()
+                    .map_err(|e| format!("--seconds: {e}"))?
+            }
+            "--limit" => {
+                limit = value("--limit")?
+                    .parse()
+                    .map_err(|e| format!("--limit: {e}"))?
+            }
             "--hits" => hits_path = Some(value("--hits")?),
             _ => positional.push(a),
         }
@@ -44,12 +53,16 @@ fn run() -> Result<(), String> {
 
     let text = std::fs::read_to_string(indicators).map_err(|e| format!("{indicators}: {e}"))?;
     let bundle: Value = serde_json::from_str(&text).map_err(|e| format!("{indicators}: {e}"))?;
-    let objects = bundle["objects"].as_array().ok_or("indicator bundle has no objects")?;
+    let objects = bundle["objects"]
+        .as_array()
+        .ok_or("indicator bundle has no objects")?;
     let t = Instant::now();
     let mut patterns = Vec::new();
     let mut refused: BTreeMap<String, u64> = BTreeMap::new();
     for o in objects.iter().filter(|o| o["type"] == "indicator") {
-        let (Some(id), Some(p)) = (o["id"].as_str(), o["pattern"].as_str()) else { continue };
+        let (Some(id), Some(p)) = (o["id"].as_str(), o["pattern"].as_str()) else {
+            continue;
+        };
         match Pattern::parse(p) {
             Ok(pat) => patterns.push((id.to_string(), pat)),
             Err(e) => *refused.entry(first_words(&e.to_string())).or_default() += 1,
@@ -92,9 +105,11 @@ fn run() -> Result<(), String> {
     let secs = start.elapsed().as_secs_f64();
 
     if let Some(p) = hits_path {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&p).map_err(|e| format!("{p}: {e}"))?);
+        let mut f =
+            std::io::BufWriter::new(std::fs::File::create(&p).map_err(|e| format!("{p}: {e}"))?);
         for (i, o) in &hits {
-            writeln!(f, "{}", json!({"indicator": i, "observation": o})).map_err(|e| e.to_string())?;
+            writeln!(f, "{}", json!({"indicator": i, "observation": o}))
+                .map_err(|e| e.to_string())?;
         }
         f.flush().map_err(|e| e.to_string())?;
     }
@@ -116,5 +131,11 @@ fn run() -> Result<(), String> {
 
 /// An error message cut to its kind, so counts group (ids and values dropped).
 fn first_words(msg: &str) -> String {
-    msg.split(['`', '\'', '"']).next().unwrap_or(msg).trim().chars().take(80).collect()
+    msg.split(['`', '\'', '"'])
+        .next()
+        .unwrap_or(msg)
+        .trim()
+        .chars()
+        .take(80)
+        .collect()
 }
