@@ -115,6 +115,35 @@ fn timestamp(obj: &Map<String, Value>, key: &str) -> Option<vigil_pattern::Insta
         .and_then(vigil_pattern::Instant::parse)
 }
 
+/// The `modified` of the version of each indicator held, by id: the usual
+/// `indicator--<uuid>` id as its 16 bytes (a million indicators: ~50 MB, not
+/// ~150 MB with the id's text), any other id as text.
+#[derive(Default)]
+struct Newest {
+    uuids: HashMap<u128, Option<vigil_pattern::Instant>>,
+    other: HashMap<String, Option<vigil_pattern::Instant>>,
+}
+
+impl Newest {
+    fn get(&self, id: &str) -> Option<&Option<vigil_pattern::Instant>> {
+        match id.strip_prefix("indicator--").and_then(parse_uuid) {
+            Some(u) => self.uuids.get(&u),
+            None => self.other.get(id),
+        }
+    }
+
+    fn insert(
+        &mut self,
+        id: &str,
+        modified: Option<vigil_pattern::Instant>,
+    ) -> Option<Option<vigil_pattern::Instant>> {
+        match id.strip_prefix("indicator--").and_then(parse_uuid) {
+            Some(u) => self.uuids.insert(u, modified),
+            None => self.other.insert(id.to_string(), modified),
+        }
+    }
+}
+
 /// Reads every indicator of `path` whose pattern is STIX into a set. Of
 /// several versions of one indicator the newest (by `modified`) is kept; a
 /// revoked one is left out. Refused patterns are reported on stderr.
@@ -124,7 +153,7 @@ fn load_indicators(path: &std::path::Path) -> Result<(IndicatorSet, Loaded)> {
     let mut set = IndicatorSet::new();
     let mut loaded = Loaded::default();
     // Per id: the `modified` of the version held (or left out as revoked).
-    let mut newest: HashMap<String, Option<vigil_pattern::Instant>> = HashMap::new();
+    let mut newest = Newest::default();
     let mut in_set = 0u64;
     let res = parse_reader(inp.reader, |item| {
         let Item::Object(raw) = item else {
@@ -170,7 +199,7 @@ fn load_indicators(path: &std::path::Path) -> Result<(IndicatorSet, Loaded)> {
             if set.remove(id) {
                 in_set -= 1;
             }
-            newest.insert(id.to_string(), modified);
+            newest.insert(id, modified);
             loaded.superseded += 1;
             return ControlFlow::Continue(());
         }
@@ -193,7 +222,7 @@ fn load_indicators(path: &std::path::Path) -> Result<(IndicatorSet, Loaded)> {
             loaded.refused += 1;
             return ControlFlow::Continue(());
         }
-        if newest.insert(id.to_string(), modified).is_some() && set.remove(id) {
+        if newest.insert(id, modified).is_some() && set.remove(id) {
             in_set -= 1;
             loaded.superseded += 1;
         }
