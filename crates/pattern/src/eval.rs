@@ -13,7 +13,7 @@
 //! through `*_ref`s still count for the object they start from).
 
 mod bind;
-mod compare;
+pub(crate) mod compare;
 pub(crate) mod nfc;
 
 use crate::ast::{CompExpr, Comparison, Literal, ObjectPath, ObsExpr, Op, Qualifier, Step};

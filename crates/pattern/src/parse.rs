@@ -11,6 +11,7 @@ use crate::ast::{
     CompExpr, Comparison, Literal, Number, ObjectPath, ObsExpr, Op, Qualifier, Regex, Step,
     Timestamp,
 };
+use crate::eval::compare::{decode_base64, decode_hex};
 use crate::lexer::{is_pattern_space, Lexer, Tok, T};
 use crate::time::Instant;
 use crate::{PatternError, StixVersion, MAX_DEPTH, MAX_PATTERN_LEN};
@@ -572,11 +573,12 @@ impl<'a> Parser<'a> {
             }
             T::Hex => {
                 self.bump();
-                Literal::Hex(decode_hex(&tok.text[2..tok.text.len() - 1]))
+                // The lexer has checked the digits: decoding cannot fail.
+                Literal::Hex(decode_hex(&tok.text[2..tok.text.len() - 1]).unwrap_or_default())
             }
             T::Binary => {
                 self.bump();
-                Literal::Binary(decode_base64(&tok.text[2..tok.text.len() - 1]))
+                Literal::Binary(decode_base64(&tok.text[2..tok.text.len() - 1]).unwrap_or_default())
             }
             T::Timestamp => Literal::Timestamp(self.timestamp()?),
             T::Bool => {
@@ -718,41 +720,6 @@ pub(crate) fn like_to_regex(like: &str) -> String {
     }
     re.push('$');
     re
-}
-
-fn decode_hex(s: &str) -> Vec<u8> {
-    let v = |c: u8| match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => c - b'A' + 10,
-    };
-    s.as_bytes()
-        .chunks(2)
-        .map(|p| v(p[0]) << 4 | v(p[1]))
-        .collect()
-}
-
-/// Decodes base64 the lexer has checked (whole quads, `=` padding at the end).
-pub(crate) fn decode_base64(s: &str) -> Vec<u8> {
-    let v = |c: u8| -> u32 {
-        match c {
-            b'A'..=b'Z' => u32::from(c - b'A'),
-            b'a'..=b'z' => u32::from(c - b'a') + 26,
-            b'0'..=b'9' => u32::from(c - b'0') + 52,
-            b'+' => 62,
-            _ => 63,
-        }
-    };
-    let mut out = Vec::with_capacity(s.len() / 4 * 3);
-    for quad in s.as_bytes().chunks(4) {
-        let pad = quad.iter().filter(|&&c| c == b'=').count();
-        let n = quad
-            .iter()
-            .fold(0u32, |n, &c| n << 6 | if c == b'=' { 0 } else { v(c) });
-        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&bytes[..3 - pad.min(2)]);
-    }
-    out
 }
 
 /// Whether `s` is an IPv4 or IPv6 address, optionally with a `/prefix`.

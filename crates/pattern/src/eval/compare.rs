@@ -64,7 +64,7 @@ pub(super) fn decode_binary(key: &str, v: &Value) -> Result<Vec<u8>, EvalError> 
     })
 }
 
-fn decode_hex(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
     if !b.len().is_multiple_of(2) {
         return None;
@@ -77,7 +77,7 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
 
 /// Python's `base64.standard_b64decode`: characters outside the alphabet are
 /// dropped, then the padding must be right.
-fn decode_base64(s: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base64(s: &str) -> Option<Vec<u8>> {
     let v = |c: u8| -> Option<u32> {
         Some(match c {
             b'A'..=b'Z' => u32::from(c - b'A'),
