@@ -100,6 +100,25 @@ def need_vigil():
         die("%s is missing; run `cargo build --release` (bench/run.sh does)" % VIGIL)
 
 
+def pin_vigil():
+    """Copies target/release/vigil aside and uses the copy for the whole run: on a
+    shared machine someone's build may replace the binary half-way through."""
+    global VIGIL
+    need_vigil()
+    src = VIGIL
+    os.makedirs(os.path.join(WORK, "bin"), exist_ok=True)
+    VIGIL = os.path.join(WORK, "bin", "vigil")
+    shutil.copy2(src, VIGIL)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "crates"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                          text=True).stdout.strip()
+    log("== vigil under test: copy of %s built %s (HEAD %s%s), sha256 %s" % (
+        rel(src), time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(os.path.getmtime(src))), head,
+        "; uncommitted changes in crates/: " + ", ".join(l[3:] for l in dirty.splitlines()) if dirty else "",
+        sha256(VIGIL)[:12]))
+
+
 def need_venv():
     """The repo's .venv with stix2-matcher (bench/pattern/requirements.txt), made if missing."""
     if not os.access(VENV_PY, os.X_OK):
@@ -519,6 +538,11 @@ def criterion_estimate(home, group, bench):
 
 def part_criterion(a):
     loadavg()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "crates/pattern"], cwd=ROOT, capture_output=True,
+                           text=True).stdout.strip()
+    if dirty:
+        log("   (crates/pattern has uncommitted changes; the benches build them: %s)" % ", ".join(
+            l[3:] for l in dirty.splitlines()))
     log("== Pattern 3. cargo bench -p vigil-pattern (criterion: IndicatorSet::push, Pattern::parse; heap per indicator)")
     home = os.path.join(OUT, "criterion")
     env = dict(os.environ, CRITERION_HOME=home)
@@ -626,6 +650,8 @@ def main():
         if p not in PARTS + ("summary",):
             ap.error("unknown part %r (oasis, scaling, criterion, summary)" % p)
     started = time.time()
+    if "oasis" in parts or "scaling" in parts:
+        pin_vigil()
     for p in parts:
         if p == "summary":
             if len(parts) > 1:
