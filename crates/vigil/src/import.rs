@@ -176,7 +176,9 @@ pub fn run(
     Ok(report)
 }
 
-fn progress_bar(enabled: bool, total: Option<u64>) -> ProgressBar {
+/// A progress bar over `total` bytes (a spinner when the size is unknown),
+/// hidden unless `enabled`. Shared with `vigil match`.
+pub(crate) fn progress_bar(enabled: bool, total: Option<u64>) -> ProgressBar {
     if !enabled {
         return ProgressBar::hidden();
     }

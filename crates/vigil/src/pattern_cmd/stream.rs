@@ -9,9 +9,9 @@
 
 use super::json_line;
 use super::MatchArgs;
+use crate::import::progress_bar;
 use crate::{input, Global};
 use anyhow::{bail, Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -503,26 +503,6 @@ fn print_hit(out: &mut impl Write, json: bool, h: &Hit, ids: &IdLog) -> Result<(
         writeln!(out, "{}  {}", h.indicator, named.join(" "))?;
     }
     Ok(())
-}
-
-fn progress_bar(enabled: bool, size: Option<u64>) -> ProgressBar {
-    if !enabled {
-        return ProgressBar::hidden();
-    }
-    let bar = match size {
-        Some(t) => ProgressBar::new(t).with_style(
-            ProgressStyle::with_template(
-                "{spinner} {bar:30} {bytes}/{total_bytes} {msg} [{elapsed}, eta {eta}]",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        ),
-        None => ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template("{spinner} {bytes} {msg} [{elapsed}]")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        ),
-    };
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 /// The id of every observation seen, by stream position, so that a hit can
