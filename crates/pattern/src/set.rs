@@ -80,6 +80,13 @@ pub struct Hit {
     pub observations: Vec<u64>,
 }
 
+/// The hash of an indicator id.
+fn id_hash(id: &str) -> u64 {
+    let mut h = FxBuild::default().build_hasher();
+    h.write(id.as_bytes());
+    h.finish()
+}
+
 /// The hash of an equality key: the path's number and the value.
 fn key_hash(path: u32, value: KeyRef<'_>) -> u64 {
     let mut h = FxBuild::default().build_hasher();
@@ -363,8 +370,8 @@ fn simple_equality(p: &Pattern) -> Option<(&ObjectPath, &str)> {
 /// What a slot holds.
 #[derive(Debug)]
 enum Held {
-    /// `[path = 'value']`, compactly.
-    Equality { path: u32, value: Box<str> },
+    /// `[path = 'value']`, compactly: the value is the slot's text after the id.
+    Equality { path: u32 },
     /// One observation expression, any content.
     Single(Box<Pattern>),
     /// Several observation expressions: the pattern and its waiting observations.
@@ -381,10 +388,31 @@ struct Multi {
 
 #[derive(Debug)]
 struct Slot {
-    id: Arc<str>,
+    /// The indicator's id, and for [`Held::Equality`] the value right after
+    /// it: one allocation per indicator.
+    text: Box<str>,
+    id_len: u32,
     /// `valid_until`; [`NEVER`] when unset (16 bytes where an `Option` takes 24).
     until: Instant,
     held: Held,
+}
+
+impl Slot {
+    fn id(&self) -> &str {
+        &self.text[..self.id_len as usize]
+    }
+
+    /// The value of an equality indicator.
+    fn value(&self) -> &str {
+        &self.text[self.id_len as usize..]
+    }
+
+    fn hit(&self, observations: Vec<u64>) -> Hit {
+        Hit {
+            indicator: Arc::from(self.id()),
+            observations,
+        }
+    }
 }
 
 /// Many indicators, matched against a stream of observations at a cost that
@@ -393,7 +421,11 @@ struct Slot {
 pub struct IndicatorSet {
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
-    by_id: HashMap<Arc<str>, u32>,
+    /// Slots by the hash of their id (checked against the slot's id); the
+    /// rare slot whose id's hash is taken is in `by_id_collided`.
+    by_id: FxMap<u64, u32>,
+    by_id_collided: Vec<u32>,
+    count: usize,
     /// Paths with equality or prefix anchors, numbered; by object type.
     paths: Vec<ObjectPath>,
     path_ids: HashMap<ObjectPath, u32>,
@@ -422,12 +454,12 @@ impl IndicatorSet {
 
     /// How many indicators the set holds.
     pub fn len(&self) -> usize {
-        self.by_id.len()
+        self.count
     }
 
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.count == 0
     }
 
     /// How many evaluations failed (the evaluator's errors, e.g. a comparison
@@ -475,7 +507,11 @@ impl IndicatorSet {
                 (self.slots.len() - 1) as u32
             }
         };
-        let held = if let Some((path, value)) = simple_equality(&entry.pattern) {
+        let equality = simple_equality(&entry.pattern);
+        let mut text = String::with_capacity(entry.id.len() + equality.map_or(0, |(_, v)| v.len()));
+        text.push_str(&entry.id);
+        let held = if let Some((path, value)) = equality {
+            text.push_str(value);
             let path = self.path_id(path);
             let h = key_hash(path, KeyRef::Str(value));
             let t = Target { slot, leaf: 0 };
@@ -483,10 +519,7 @@ impl IndicatorSet {
                 .entry(h)
                 .and_modify(|b| b.push(t))
                 .or_insert(Bucket::One(t));
-            Held::Equality {
-                path,
-                value: value.into(),
-            }
+            Held::Equality { path }
         } else {
             let leaves: Vec<Vec<Anchor>> = entry
                 .pattern
@@ -518,9 +551,16 @@ impl IndicatorSet {
                 }))
             }
         };
-        self.by_id.insert(entry.id.clone(), slot);
+        match self.by_id.entry(id_hash(&entry.id)) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(slot);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => self.by_id_collided.push(slot),
+        }
+        self.count += 1;
         self.slots[slot as usize] = Some(Slot {
-            id: entry.id,
+            text: text.into_boxed_str(),
+            id_len: entry.id.len() as u32,
             until: entry.valid_until.unwrap_or(NEVER),
             held,
         });
@@ -638,17 +678,49 @@ impl IndicatorSet {
         }
     }
 
+    /// The slot of an id.
+    fn find(&self, id: &str) -> Option<u32> {
+        let holds = |&slot: &u32| {
+            self.slots[slot as usize]
+                .as_ref()
+                .is_some_and(|s| s.id() == id)
+        };
+        let h = id_hash(id);
+        self.by_id
+            .get(&h)
+            .copied()
+            .filter(holds)
+            .or_else(|| self.by_id_collided.iter().copied().find(holds))
+    }
+
     /// Removes (revokes) an indicator; whether it was there.
     pub fn remove(&mut self, id: &str) -> bool {
-        let Some(slot) = self.by_id.remove(id) else {
+        let Some(slot) = self.find(id) else {
             return false;
         };
+        let h = id_hash(id);
+        if self.by_id.get(&h) == Some(&slot) {
+            self.by_id.remove(&h);
+            // A collided slot of the same hash takes its place.
+            let same = self.by_id_collided.iter().position(|&c| {
+                self.slots[c as usize]
+                    .as_ref()
+                    .is_some_and(|s| id_hash(s.id()) == h)
+            });
+            if let Some(i) = same {
+                let c = self.by_id_collided.swap_remove(i);
+                self.by_id.insert(h, c);
+            }
+        } else {
+            self.by_id_collided.retain(|&c| c != slot);
+        }
         let Some(s) = self.slots[slot as usize].take() else {
             return false;
         };
+        self.count -= 1;
         match s.held {
-            Held::Equality { path, value } => {
-                let h = key_hash(path, KeyRef::Str(&value));
+            Held::Equality { path } => {
+                let h = key_hash(path, KeyRef::Str(s.value()));
                 if self.eq.get_mut(&h).is_some_and(|b| b.remove_slot(slot)) {
                     self.eq.remove(&h);
                 }
@@ -780,16 +852,14 @@ impl IndicatorSet {
                 continue;
             }
             match &mut slot.held {
-                Held::Equality { path, value } => {
+                Held::Equality { path } => {
                     let path = &self.paths[*path as usize];
+                    let value = slot.value();
                     let found = path_values(path, observation)
                         .into_iter()
                         .any(|v| v.as_str() == Some(value));
                     if found {
-                        hits.push(Hit {
-                            indicator: slot.id.clone(),
-                            observations: vec![seq],
-                        });
+                        hits.push(slot.hit(vec![seq]));
                     }
                 }
                 Held::Single(p) => {
@@ -798,7 +868,7 @@ impl IndicatorSet {
                     };
                     match comparison_matches(c, observation) {
                         Ok(true) => hits.push(Hit {
-                            indicator: slot.id.clone(),
+                            indicator: Arc::from(&slot.text[..slot.id_len as usize]),
                             observations: vec![seq],
                         }),
                         Ok(false) => {}
@@ -846,7 +916,7 @@ impl IndicatorSet {
                                 observations.iter().copied().collect();
                             m.kept.retain(|(s, _)| !used.contains(s));
                             hits.push(Hit {
-                                indicator: slot.id.clone(),
+                                indicator: Arc::from(&slot.text[..slot.id_len as usize]),
                                 observations,
                             });
                         }
