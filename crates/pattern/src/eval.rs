@@ -21,8 +21,6 @@ use crate::observation::Observation;
 use crate::Pattern;
 use serde_json::Value;
 
-pub(crate) use compare::parse_timestamp;
-
 /// The observations of one match: indices into what was given, ascending.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Match {

@@ -8,7 +8,8 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::OnceLock;
 
 /// A fast hasher for keys that are already well mixed or short (FxHash's step).
-#[derive(Default, Clone, Copy)]
+/// Made only by [`FxBuild`], with the process's seed.
+#[derive(Clone, Copy)]
 pub(crate) struct Fx(u64);
 
 impl Hasher for Fx {

@@ -257,14 +257,7 @@ impl Resolver {
             .filter_map(|r| {
                 let obj = self.scos.get(*r)?;
                 let kind = type_of(obj).unwrap_or("");
-                // Most are SCOs: check the short list only for types that could be on it.
-                let observable = kind.ends_with("-addr")
-                    || kind == "domain-name"
-                    || kind == "network-traffic"
-                    || kind == "file"
-                    || kind == "url"
-                    || !NON_OBSERVABLE_TYPES_V21.contains(&kind);
-                observable.then(|| (r.to_string(), obj.clone()))
+                (!NON_OBSERVABLE_TYPES_V21.contains(&kind)).then(|| (r.to_string(), obj.clone()))
             })
             .collect()
     }
@@ -338,14 +331,12 @@ fn header(map: &Map<String, Value>, at: &At) -> Result<(Instant, Instant, u64), 
     let time = |key: &str| -> Result<Instant, ObservationError> {
         let text = field(map, key)
             .ok_or_else(|| err(format!("{}: no '{key}' (an observation needs first_observed, last_observed and number_observed)", who())))?;
-        text.as_str()
-            .and_then(crate::eval::parse_timestamp)
-            .ok_or_else(|| {
-                err(format!(
-                    "{}: '{key}' is not a STIX timestamp: {text}",
-                    who()
-                ))
-            })
+        text.as_str().and_then(Instant::parse).ok_or_else(|| {
+            err(format!(
+                "{}: '{key}' is not a STIX timestamp: {text}",
+                who()
+            ))
+        })
     };
     let first = time("first_observed")?;
     let last = time("last_observed")?;

@@ -330,7 +330,7 @@ impl<'a> Parser<'a> {
                 self.bump();
                 let text = unescape(&tok.text[1..tok.text.len() - 1]);
                 match Instant::parse(&text) {
-                    Some(instant) if !text.contains(['t', 'z']) => Ok(Timestamp {
+                    Some(instant) => Ok(Timestamp {
                         text,
                         instant: Some(instant),
                     }),

@@ -14,9 +14,10 @@ pub struct Instant {
 }
 
 impl Instant {
-    /// Parses `YYYY-MM-DDTHH:MM:SS[.s+]Z` with a real calendar date (leap
-    /// second 60 allowed, counted as the next second's start). `None` when it
-    /// is not of that form.
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.s+]Z` (upper-case `T` and `Z`, as the
+    /// OASIS matcher requires) with a real calendar date (leap second 60
+    /// allowed, counted as the next second's start). `None` when it is not of
+    /// that form.
     pub fn parse(s: &str) -> Option<Instant> {
         let b = s.as_bytes();
         if b.len() < 20 || b[b.len() - 1] != b'Z' {
@@ -28,11 +29,7 @@ impl Instant {
                 .all(u8::is_ascii_digit)
                 .then(|| d.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0')))
         };
-        let seps = b[4] == b'-'
-            && b[7] == b'-'
-            && (b[10] == b'T' || b[10] == b't')
-            && b[13] == b':'
-            && b[16] == b':';
+        let seps = b[4] == b'-' && b[7] == b'-' && b[10] == b'T' && b[13] == b':' && b[16] == b':';
         if !seps {
             return None;
         }
@@ -157,6 +154,8 @@ mod tests {
         assert_eq!(c.to_string(), "2024-02-29T23:59:59.123456789Z");
         assert!(Instant::parse("2023-02-29T00:00:00Z").is_none());
         assert!(Instant::parse("2016-01-01 00:00:00Z").is_none());
+        assert!(Instant::parse("2016-01-01t00:00:00Z").is_none());
+        assert!(Instant::parse("2016-01-01T00:00:00z").is_none());
         assert!(Instant::parse("1969-12-31T23:59:59Z").unwrap().secs == -1);
         assert_eq!(a.add_seconds(1.5).to_string(), "2016-01-01T00:00:01.5Z");
         assert_eq!(a.add_seconds(1.5).seconds_since(a), 1.5);

@@ -22,6 +22,15 @@ fn version(c: &Value) -> StixVersion {
     }
 }
 
+fn assert_none_failed(failures: &[String], total: usize) {
+    assert!(
+        failures.is_empty(),
+        "{} of {total} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
 fn round_trip(p: &Pattern, text: &str) -> Result<(), String> {
     let norm = p.to_string();
     let again = Pattern::parse_version(&norm, p.version())
@@ -64,13 +73,7 @@ fn validator_cases() {
             )),
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} failed:\n{}",
-        failures.len(),
-        all.len(),
-        failures.join("\n")
-    );
+    assert_none_failed(&failures, all.len());
 }
 
 #[test]
@@ -99,11 +102,5 @@ fn matcher_cases_parse_as_the_reference_does() {
             )),
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} failed:\n{}",
-        failures.len(),
-        all.len(),
-        failures.join("\n")
-    );
+    assert_none_failed(&failures, all.len());
 }

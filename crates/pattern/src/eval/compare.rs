@@ -33,15 +33,6 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-/// A STIX timestamp as the OASIS matcher reads one from JSON: upper-case `T`
-/// and `Z` only.
-pub(crate) fn parse_timestamp(s: &str) -> Option<Instant> {
-    if s.bytes().any(|b| b.is_ascii_lowercase()) {
-        return None;
-    }
-    Instant::parse(s)
-}
-
 /// The bytes a `*_hex` or `*_bin` property holds.
 pub(super) fn decode_binary(key: &str, v: &Value) -> Result<Vec<u8>, EvalError> {
     let Some(s) = v.as_str() else {
@@ -166,7 +157,7 @@ fn of_literal(l: &Literal) -> V<'_> {
 /// A string property read as a timestamp, for a timestamp literal.
 fn as_time<'a>(v: V<'a>) -> Result<V<'a>, EvalError> {
     match v {
-        V::Str(s) => parse_timestamp(s).map(V::Time).ok_or_else(|| EvalError {
+        V::Str(s) => Instant::parse(s).map(V::Time).ok_or_else(|| EvalError {
             message: format!("invalid timestamp in the observation: '{s}'"),
         }),
         v => Ok(v),
