@@ -438,6 +438,8 @@ pub struct IndicatorSet {
     cidr: FxMap<(u32, Net), Bucket>,
     cidr_lens: FxMap<u32, Vec<(bool, u8, u32)>>,
     regexes: FxMap<u32, RegexIndex>,
+    /// Some `RegexIndex` is dirty (so a push need not look at each).
+    regexes_changed: bool,
     by_type: FxMap<String, Vec<Target>>,
     always: Vec<Target>,
     next_seq: u64,
@@ -605,6 +607,7 @@ impl IndicatorSet {
                     }
                 }
                 ri.dirty = true;
+                self.regexes_changed = true;
             }
             Anchor::Type(ty) => self.by_type.entry(ty).or_default().push(t),
             Anchor::Always => self.always.push(t),
@@ -659,6 +662,7 @@ impl IndicatorSet {
                             ri.targets.swap_remove(i);
                         }
                         ri.dirty = true;
+                        self.regexes_changed = true;
                     }
                     if ri.sources.is_empty() {
                         self.regexes.remove(&p);
@@ -782,6 +786,9 @@ impl IndicatorSet {
     /// Compiles the regular-expression anchors that changed. A set too big to
     /// compile leaves its targets to be tried on every value of the path.
     fn build_regex_sets(&mut self) {
+        if !std::mem::take(&mut self.regexes_changed) {
+            return;
+        }
         for ri in self.regexes.values_mut() {
             if ri.dirty {
                 ri.dirty = false;
