@@ -1,0 +1,1 @@
+//! TAXII 2.1: the server routes (mounted by `vigil-server`) and a client.
