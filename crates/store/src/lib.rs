@@ -22,6 +22,7 @@ mod record;
 mod sqlite;
 
 pub use record::{Edge, EdgeKind, Record};
+pub use sqlite::feeds::{Feed, FeedAuth, Feeds};
 pub use sqlite::SqliteStore;
 
 use serde::Serialize;

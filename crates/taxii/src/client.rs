@@ -231,6 +231,12 @@ impl ObjectsPage {
         self.objects.as_deref().map_or("[]", RawValue::get)
     }
 
+    /// The envelope's `objects` array as the server sent it, owned.
+    pub fn into_objects_json(self) -> String {
+        self.objects
+            .map_or_else(|| "[]".to_string(), |o| Box::<str>::from(o).into_string())
+    }
+
     /// Whether the page holds no object.
     pub fn is_empty(&self) -> bool {
         let s = self.objects_json().trim();
@@ -302,7 +308,12 @@ impl Client {
         }
         let transport = |e: ureq::Error| ClientError::Transport {
             url: url.to_string(),
-            message: e.to_string(),
+            message: match e {
+                ureq::Error::Io(io) => format!("cannot reach the server: {io}"),
+                ureq::Error::Timeout(t) => format!("timed out ({t})"),
+                ureq::Error::HostNotFound => "host not found".into(),
+                e => e.to_string(),
+            },
         };
         let mut resp = req.call().map_err(transport)?;
         let status = resp.status().as_u16();

@@ -8,6 +8,7 @@ mod commands;
 mod import;
 mod input;
 mod pattern_cmd;
+mod pull;
 mod show;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -34,6 +35,8 @@ enum AnyCommand {
     Store(Command),
     #[command(flatten)]
     Pattern(pattern_cmd::PatternCommand),
+    #[command(flatten)]
+    Pull(pull::PullCommand),
 }
 
 /// A store command with the options every command takes.
@@ -198,6 +201,7 @@ fn main() {
             command,
         }),
         AnyCommand::Pattern(command) => pattern_cmd::run(&invocation.global, command),
+        AnyCommand::Pull(command) => pull::run(&invocation.global, command),
     };
     let code = match result {
         Ok(code) => code,

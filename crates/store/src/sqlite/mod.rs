@@ -20,6 +20,7 @@
 //! get a clear error instead of waiting on each other; readers need no lock
 //! (WAL lets them read while an import runs).
 
+pub(crate) mod feeds;
 mod read;
 mod text;
 mod write;
