@@ -14,7 +14,7 @@ use crate::{show, Global};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
@@ -158,7 +158,7 @@ pub fn run(g: &Global, command: PullCommand) -> Result<i32> {
                 print_report(&mut out, &report)?;
             }
             out.flush()?;
-            Ok(if report.invalid == 0 { 0 } else { 1 })
+            Ok(if report.import.invalid == 0 { 0 } else { 1 })
         }
         PullCommand::Feed { command } => feed(g, command),
     }
@@ -179,50 +179,40 @@ pub struct PullReport {
     pub added_after: Option<String>,
     /// Pages read.
     pub pages: u64,
-    /// Objects read.
-    pub objects: u64,
-    /// New objects.
-    pub added: u64,
-    /// New current versions of known objects.
-    pub updated: u64,
-    /// Versions already stored.
-    pub unchanged: u64,
-    /// Older versions, kept in history.
-    pub older: u64,
-    /// Same version, other content (the stored one kept).
-    pub conflicts: u64,
-    /// Invalid objects (skipped).
-    pub invalid: u64,
-    /// SHOULD-level findings.
-    pub warnings: u64,
-    /// Objects imported per type.
-    pub by_type: BTreeMap<String, u64>,
-    /// Wall-clock seconds.
-    pub seconds: f64,
+    /// What the pages' imports did, summed (`inputs` left empty).
+    #[serde(flatten)]
+    pub import: Report,
 }
 
 impl PullReport {
-    fn add(&mut self, r: &Report) {
-        self.objects += r.objects;
-        self.added += r.added;
-        self.updated += r.updated;
-        self.unchanged += r.unchanged;
-        self.older += r.older;
-        self.conflicts += r.conflicts;
-        self.invalid += r.invalid;
-        self.warnings += r.warnings;
-        for (t, n) in &r.by_type {
-            *self.by_type.entry(t.clone()).or_default() += n;
+    fn add(&mut self, r: Report) {
+        let t = &mut self.import;
+        for (sum, n) in [
+            (&mut t.objects, r.objects),
+            (&mut t.added, r.added),
+            (&mut t.updated, r.updated),
+            (&mut t.unchanged, r.unchanged),
+            (&mut t.older, r.older),
+            (&mut t.conflicts, r.conflicts),
+            (&mut t.invalid, r.invalid),
+            (&mut t.warnings, r.warnings),
+            (&mut t.upgraded_from_20, r.upgraded_from_20),
+        ] {
+            *sum += n;
+        }
+        for (ty, n) in r.by_type {
+            *t.by_type.entry(ty).or_default() += n;
         }
     }
 }
 
 fn print_report(out: &mut impl Write, r: &PullReport) -> std::io::Result<()> {
+    let i = &r.import;
     writeln!(
         out,
         "pulled {} objects in {} pages from {} collection {} in {:.2} s: {} added, {} updated, {} unchanged, {} older, {} conflicts, {} invalid",
-        r.objects, r.pages, r.api_root, r.collection, r.seconds,
-        r.added, r.updated, r.unchanged, r.older, r.conflicts, r.invalid
+        i.objects, r.pages, r.api_root, r.collection, i.seconds,
+        i.added, i.updated, i.unchanged, i.older, i.conflicts, i.invalid
     )?;
     match &r.added_after {
         Some(a) => writeln!(out, "next pull reads what was added after {a}"),
@@ -363,8 +353,8 @@ pub fn pull(
                     );
                 }
             }
-            report.add(&r);
-            bar.set_message(format!("{} objects from {api_root}", report.objects));
+            report.add(r);
+            bar.set_message(format!("{} objects from {api_root}", report.import.objects));
         }
         // Pages come in date_added order, but many objects may share one
         // date_added (one post) and straddle a page boundary; resuming after
@@ -408,7 +398,9 @@ pub fn pull(
         save(&mut feeds, &api_root, collection, n, &mut report)?;
     }
     bar.finish_and_clear();
-    report.seconds = start.elapsed().as_secs_f64();
+    let i = &mut report.import;
+    i.seconds = start.elapsed().as_secs_f64();
+    i.objects_per_second = i.objects as f64 / i.seconds.max(1e-9);
     Ok(report)
 }
 
@@ -622,23 +614,27 @@ fn schedule(data: &Path) {
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 pull(data, &f.url, &f.collection, &f.auth, false, false)
             }));
-            let next =
-                match outcome {
-                    Ok(Ok(r)) => {
-                        if r.objects > 0 {
-                            tracing::info!(
+            let next = match outcome {
+                Ok(Ok(r)) => {
+                    if r.import.objects > 0 {
+                        tracing::info!(
                             "feed {}: {} objects ({} added, {} updated, {} invalid) in {} pages",
-                            f.name, r.objects, r.added, r.updated, r.invalid, r.pages
+                            f.name,
+                            r.import.objects,
+                            r.import.added,
+                            r.import.updated,
+                            r.import.invalid,
+                            r.pages
                         );
-                        }
-                        if let Err(e) = feeds.record_success(&f.name, unix_now()) {
-                            tracing::warn!("feed {}: cannot record its success: {e}", f.name);
-                        }
-                        Instant::now() + interval
                     }
-                    Ok(Err(e)) => failed(&mut feeds, &f.name, &format!("{e:#}"), interval),
-                    Err(_) => failed(&mut feeds, &f.name, "the pull panicked", interval),
-                };
+                    if let Err(e) = feeds.record_success(&f.name, unix_now()) {
+                        tracing::warn!("feed {}: cannot record its success: {e}", f.name);
+                    }
+                    Instant::now() + interval
+                }
+                Ok(Err(e)) => failed(&mut feeds, &f.name, &format!("{e:#}"), interval),
+                Err(_) => failed(&mut feeds, &f.name, "the pull panicked", interval),
+            };
             due.insert(f.name.clone(), next);
         }
         std::thread::sleep(TICK);
