@@ -239,3 +239,23 @@ def test_pull_errors_name_the_url(medallion, tmp_path):
     assert medallion.discovery in r.stderr, r.stderr
     assert time.time() - started < 30
     assert "panicked" not in r.stderr
+
+
+def test_pull_waits_for_the_writer_lock(medallion, tmp_path):
+    """Another writer (an import, `serve` storing a post) holds DATA/lock: the
+    pull fetches, waits for the lock, then imports."""
+    import fcntl
+    import threading
+
+    data = tmp_path / "vigil-data"
+    data.mkdir()
+    objs = objects_of(["indicators-for-C2-with-COA.json"])
+    medallion.add(objs)
+    lock = open(data / "lock", "a+")
+    fcntl.flock(lock, fcntl.LOCK_EX)  # what SqliteStore::open_write takes
+    threading.Timer(2.0, lambda: (fcntl.flock(lock, fcntl.LOCK_UN), lock.close())).start()
+    started = time.time()
+    r = pull(data, medallion.discovery)
+    assert r.returncode == 0, r.stderr
+    assert time.time() - started >= 1.9
+    assert json.loads(r.stdout)["added"] == len(objs)
