@@ -75,9 +75,24 @@ impl<'s> Cut<'s> {
         node.items.clear();
     }
 
-    /// The cut under top-level property `key`, if any.
+    /// The cut under property or dictionary key `key`, if any.
     pub(crate) fn key(&self, key: &str) -> Option<&Cut<'s>> {
         self.keys.get(key)
+    }
+
+    /// The cut under list item `i`, if any.
+    pub(crate) fn item(&self, i: usize) -> Option<&Cut<'s>> {
+        self.items.get(&i)
+    }
+
+    /// Whether some key below this place is cut.
+    pub(crate) fn has_keys(&self) -> bool {
+        !self.keys.is_empty()
+    }
+
+    /// Whether some list item below this place is cut.
+    pub(crate) fn has_items(&self) -> bool {
+        !self.items.is_empty()
     }
 
     /// Whether this place is removed entirely.

@@ -20,11 +20,12 @@
 //! nothing, so it is kept as it came.)
 //!
 //! Speed: text with no `"object_marking_refs"`/`"granular_markings"` in it and no
-//! `\u` escape (which could spell those keys otherwise) is unmarked; only its
-//! shape (`{…}`) is checked, as the store holds validated JSON. Other text is
-//! read at the top level only, each property kept as its source slice; just the
-//! properties a cut reaches are parsed into values and written back (key order
-//! and number text kept). An object that keeps everything is returned as it came.
+//! `\u` escape (which could spell those keys otherwise) is unmarked; it is only
+//! checked to be JSON (no values built). Other text is read at the top level
+//! only, each property kept as its source slice; just the properties a cut
+//! reaches (and `granular_markings` entries whose selectors change) are parsed
+//! into values and written back (key order and number text kept). An object
+//! that keeps everything is returned as it came.
 
 use crate::clearance::{parse_marking, AccessError, Clearance, Marking};
 use crate::selector::{self, Cut, Part};
@@ -110,7 +111,9 @@ pub fn view<'a>(policy: &Policy, clearance: &Clearance, json: &'a str) -> View<'
         return View::Hidden;
     }
     if !may_be_marked(json) {
-        return if clearance.covers(&policy.default_marking) {
+        // Still JSON: text that is not is hidden on every path.
+        let valid = serde_json::from_str::<de::IgnoredAny>(json).is_ok();
+        return if valid && clearance.covers(&policy.default_marking) {
             View::Whole(json)
         } else {
             View::Hidden
@@ -125,7 +128,7 @@ pub fn view<'a>(policy: &Policy, clearance: &Clearance, json: &'a str) -> View<'
     match decide(policy, clearance, &markings) {
         Decision::Hidden => View::Hidden,
         Decision::Whole => View::Whole(json),
-        Decision::Redact(plan) => match top.redact(&plan) {
+        Decision::Redact(plan) => match top.redact(&markings, &plan) {
             Some(text) => View::Redacted(text),
             None => View::Hidden,
         },
@@ -158,6 +161,7 @@ pub fn view_value<'v>(
     let markings = Markings {
         object: object_refs,
         granular: granular.unwrap_or_default(),
+        sources: Vec::new(),
     };
     let plan = match decide(policy, clearance, &markings) {
         Decision::Hidden => return None,
@@ -301,6 +305,8 @@ struct Markings<'a> {
     /// `object_marking_refs`, if present.
     object: Option<Vec<Key<'a>>>,
     granular: Vec<Granular<'a>>,
+    /// The source text of each `granular_markings` entry (when read from text).
+    sources: Vec<&'a RawValue>,
 }
 
 /// A list of strings, or `None`.
@@ -408,13 +414,19 @@ fn kept_granular<'e>(
             Fate::Keep => kept.push(entry.into_owned()),
             Fate::Reselect(selectors) => {
                 let mut entry = entry.into_owned();
-                let list = selectors.iter().cloned().map(Value::String).collect();
-                *entry.as_object_mut()?.get_mut("selectors")? = Value::Array(list);
+                reselect(&mut entry, selectors)?;
                 kept.push(entry);
             }
         }
     }
     Some(kept)
+}
+
+/// Replaces the `selectors` of a `granular_markings` entry, in place.
+fn reselect(entry: &mut Value, selectors: &[String]) -> Option<()> {
+    let list = selectors.iter().cloned().map(Value::String).collect();
+    *entry.as_object_mut()?.get_mut("selectors")? = Value::Array(list);
+    Some(())
 }
 
 /// An object's text read at the top level: each property's key and source slice.
@@ -425,23 +437,7 @@ struct Top<'a> {
 impl<'a> Top<'a> {
     /// `None` unless `json` is one JSON object with no key twice.
     fn parse(json: &'a str) -> Option<Top<'a>> {
-        struct TopVisitor;
-        impl<'de> Visitor<'de> for TopVisitor {
-            type Value = Vec<(Key<'de>, &'de RawValue)>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut props = Vec::with_capacity(map.size_hint().unwrap_or(24));
-                while let Some(key) = map.next_key::<Key<'de>>()? {
-                    props.push((key, map.next_value::<&'de RawValue>()?));
-                }
-                Ok(props)
-            }
-        }
-        let mut de = serde_json::Deserializer::from_str(json);
-        let props = de.deserialize_map(TopVisitor).ok()?;
-        de.end().ok()?;
+        let props = properties(json)?;
         let mut keys: Vec<&str> = props.iter().map(|(k, _)| &**k).collect();
         keys.sort_unstable();
         if keys.windows(2).any(|w| w[0] == w[1]) {
@@ -464,8 +460,10 @@ impl<'a> Top<'a> {
             None => None,
         };
         let mut granular = Vec::new();
+        let mut sources = Vec::new();
         if let Some(raw) = self.get("granular_markings") {
-            for entry in serde_json::from_str::<Vec<&'a RawValue>>(raw.get()).ok()? {
+            sources = serde_json::from_str::<Vec<&'a RawValue>>(raw.get()).ok()?;
+            for entry in &sources {
                 granular.push(
                     serde_json::from_str::<Granular<'a>>(entry.get())
                         .ok()?
@@ -473,11 +471,15 @@ impl<'a> Top<'a> {
                 );
             }
         }
-        Some(Markings { object, granular })
+        Some(Markings {
+            object,
+            granular,
+            sources,
+        })
     }
 
     /// The object's text with `plan` carried out.
-    fn redact(&self, plan: &Plan<'_>) -> Option<String> {
+    fn redact(&self, markings: &Markings<'a>, plan: &Plan<'_>) -> Option<String> {
         let mut out = String::with_capacity(
             self.props
                 .iter()
@@ -490,46 +492,140 @@ impl<'a> Top<'a> {
                 if plan.fates.iter().all(|f| matches!(f, Fate::Keep)) {
                     Cow::Borrowed(raw.get())
                 } else {
-                    let entries: Vec<&RawValue> = serde_json::from_str(raw.get()).ok()?;
-                    let mut values = Vec::with_capacity(entries.len());
-                    for entry in entries {
-                        values.push(Cow::Owned(serde_json::from_str(entry.get()).ok()?));
+                    // Entries kept as they are stay as they came.
+                    let mut list = String::from("[");
+                    for (entry, fate) in markings.sources.iter().zip(&plan.fates) {
+                        let text = match fate {
+                            Fate::Drop => continue,
+                            Fate::Keep => Cow::Borrowed(entry.get()),
+                            Fate::Reselect(selectors) => {
+                                let mut value = serde_json::from_str(entry.get()).ok()?;
+                                reselect(&mut value, selectors)?;
+                                Cow::Owned(serde_json::to_string(&value).ok()?)
+                            }
+                        };
+                        if list.len() > 1 {
+                            list.push(',');
+                        }
+                        list.push_str(&text);
                     }
-                    let kept = kept_granular(plan, values.into_iter())?;
-                    if kept.is_empty() {
+                    if list.len() == 1 {
                         continue;
                     }
-                    Cow::Owned(serde_json::to_string(&kept).ok()?)
+                    list.push(']');
+                    Cow::Owned(list)
                 }
             } else {
                 match plan.cut.key(key) {
                     None => Cow::Borrowed(raw.get()),
                     Some(cut) if cut.is_whole() => continue,
                     Some(cut) => {
-                        let mut value: Value = serde_json::from_str(raw.get()).ok()?;
-                        cut.apply(&mut value);
-                        Cow::Owned(serde_json::to_string(&value).ok()?)
+                        let mut text = String::with_capacity(raw.get().len());
+                        write_cut(cut, raw.get(), &mut text)?;
+                        Cow::Owned(text)
                     }
                 }
             };
             if out.len() > 1 {
                 out.push(',');
             }
-            match &key.0 {
-                // Borrowed: written without escapes in the source, so none needed.
-                Cow::Borrowed(k) => {
-                    out.push('"');
-                    out.push_str(k);
-                    out.push('"');
-                }
-                Cow::Owned(k) => out.push_str(&serde_json::to_string(k).ok()?),
-            }
+            write_key(key, &mut out)?;
             out.push(':');
             out.push_str(&text);
         }
         out.push('}');
         Some(out)
     }
+}
+
+/// The properties of the JSON object `json`, each with its source slice, in order
+/// (a key given twice is there twice).
+fn properties(json: &str) -> Option<Vec<(Key<'_>, &RawValue)>> {
+    struct ObjectVisitor;
+    impl<'de> Visitor<'de> for ObjectVisitor {
+        type Value = Vec<(Key<'de>, &'de RawValue)>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut props = Vec::with_capacity(map.size_hint().unwrap_or(24));
+            while let Some(key) = map.next_key::<Key<'de>>()? {
+                props.push((key, map.next_value::<&'de RawValue>()?));
+            }
+            Ok(props)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(json);
+    let props = de.deserialize_map(ObjectVisitor).ok()?;
+    de.end().ok()?;
+    Some(props)
+}
+
+/// Writes the JSON value `raw` with `cut` made. Only the objects and lists a cut
+/// reaches are split into their parts; everything else is copied as it came. A
+/// key given twice is cut twice.
+fn write_cut(cut: &Cut<'_>, raw: &str, out: &mut String) -> Option<()> {
+    match raw.as_bytes().first() {
+        Some(b'{') if cut.has_keys() => {
+            out.push('{');
+            let mut first = true;
+            for (key, value) in properties(raw)? {
+                let below = cut.key(&key);
+                if below.is_some_and(Cut::is_whole) {
+                    continue;
+                }
+                if !std::mem::take(&mut first) {
+                    out.push(',');
+                }
+                write_key(&key, out)?;
+                out.push(':');
+                match below {
+                    Some(below) => write_cut(below, value.get(), out)?,
+                    None => out.push_str(value.get()),
+                }
+            }
+            out.push('}');
+        }
+        Some(b'[') if cut.has_items() => {
+            out.push('[');
+            let mut first = true;
+            for (i, item) in serde_json::from_str::<Vec<&RawValue>>(raw)
+                .ok()?
+                .into_iter()
+                .enumerate()
+            {
+                let below = cut.item(i);
+                if below.is_some_and(Cut::is_whole) {
+                    continue;
+                }
+                if !std::mem::take(&mut first) {
+                    out.push(',');
+                }
+                match below {
+                    Some(below) => write_cut(below, item.get(), out)?,
+                    None => out.push_str(item.get()),
+                }
+            }
+            out.push(']');
+        }
+        // A key on a list, an index on an object, anything on a scalar: nothing.
+        _ => out.push_str(raw),
+    }
+    Some(())
+}
+
+/// Writes `key` as a JSON string.
+fn write_key(key: &Key<'_>, out: &mut String) -> Option<()> {
+    match &key.0 {
+        // Borrowed: written without escapes in the source, so none needed.
+        Cow::Borrowed(k) => {
+            out.push('"');
+            out.push_str(k);
+            out.push('"');
+        }
+        Cow::Owned(k) => out.push_str(&serde_json::to_string(k).ok()?),
+    }
+    Some(())
 }
 
 #[cfg(test)]

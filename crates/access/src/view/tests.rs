@@ -215,6 +215,9 @@ fn malformed_text_or_markings_hide_the_object() {
         "[]",
         "\"x\"",
         "{",
+        r#"{"a" 1}"#,
+        r#"{"a":1}}"#,
+        r#"{"a":1} {"b":2}"#,
         r#"{"object_marking_refs":[]"#,
         r#"{"object_marking_refs":[] } x"#,
         r#"{"object_marking_refs":"marking-definition--x"}"#,
@@ -267,11 +270,11 @@ fn escaped_keys_are_read_as_what_they_spell() {
 #[test]
 fn redaction_keeps_key_order_number_text_and_white_space_inside_values() {
     let json = format!(
-        r#"{{ "z": 1.0e3 , "type" : "x", "id":"x--1", "big": 123456789012345678901234567890,"granular_markings": [ {{"marking_ref":"{TLP2_RED}","selectors":["big"]}} ], "a": [ 1 , 2.50 ] }}"#
+        r#"{{ "z": 1.0e3 , "type" : "x", "id":"x--1", "big": 123456789012345678901234567890,"granular_markings": [ {{"marking_ref":"{TLP2_RED}","selectors":["big", "k.y.[0]", "k.\u0078"]}} ], "a": [ 1 , 2.50 ], "k": {{ "x" : 1e1 , "y" : [ 1 , {{ "n" : -0.0 }} ], "x": 2 }} }}"#
     );
     assert_eq!(
         see(&clearance(&[]), &json).unwrap(),
-        r#"{"z":1.0e3,"type":"x","id":"x--1","a":[ 1 , 2.50 ]}"#
+        r#"{"z":1.0e3,"type":"x","id":"x--1","a":[ 1 , 2.50 ],"k":{"y":[{ "n" : -0.0 }]}}"#
     );
 }
 
