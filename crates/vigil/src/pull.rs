@@ -579,66 +579,78 @@ pub fn spawn_scheduler(data: PathBuf) -> std::io::Result<std::thread::JoinHandle
 }
 
 fn schedule(data: &Path) {
+    let mut feeds: Option<Feeds> = None;
     let mut due: HashMap<String, Instant> = HashMap::new();
     let mut warned = false;
     loop {
-        let feeds = Feeds::open(data).and_then(|f| Ok((f.list()?, f)));
-        let (list, mut feeds) = match feeds {
-            Ok(x) => {
-                warned = false;
-                x
-            }
-            Err(e) => {
-                if !warned {
-                    tracing::warn!("feeds: cannot read the feed list: {e}");
+        if feeds.is_none() {
+            match Feeds::open(data) {
+                Ok(f) => feeds = Some(f),
+                Err(e) if !warned => {
+                    tracing::warn!("feeds: cannot open the feed list: {e}");
                     warned = true;
                 }
-                std::thread::sleep(TICK);
-                continue;
+                Err(_) => {}
             }
-        };
-        due.retain(|name, _| list.iter().any(|f| &f.name == name));
-        let now = Instant::now();
-        let wall = unix_now();
-        for f in &list {
-            let interval = Duration::from_secs(f.interval_secs);
-            let when = *due.entry(f.name.clone()).or_insert_with(|| {
-                // First sight: due when its interval since the last pull has passed.
-                let since = f.last_pull.map_or(u64::MAX, |t| (wall - t).max(0) as u64);
-                now + interval.saturating_sub(Duration::from_secs(since.min(u64::MAX / 2)))
-            });
-            if when > now {
-                continue;
+        }
+        if let Some(f) = feeds.as_mut() {
+            if let Err(e) = tick(data, f, &mut due) {
+                tracing::warn!("feeds: cannot read the feed list: {e}");
             }
-            let _ = feeds.record_start(&f.name, unix_now());
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                pull(data, &f.url, &f.collection, &f.auth, false, false)
-            }));
-            let next = match outcome {
-                Ok(Ok(r)) => {
-                    if r.import.objects > 0 {
-                        tracing::info!(
-                            "feed {}: {} objects ({} added, {} updated, {} invalid) in {} pages",
-                            f.name,
-                            r.import.objects,
-                            r.import.added,
-                            r.import.updated,
-                            r.import.invalid,
-                            r.pages
-                        );
-                    }
-                    if let Err(e) = feeds.record_success(&f.name, unix_now()) {
-                        tracing::warn!("feed {}: cannot record its success: {e}", f.name);
-                    }
-                    Instant::now() + interval
-                }
-                Ok(Err(e)) => failed(&mut feeds, &f.name, &format!("{e:#}"), interval),
-                Err(_) => failed(&mut feeds, &f.name, "the pull panicked", interval),
-            };
-            due.insert(f.name.clone(), next);
         }
         std::thread::sleep(TICK);
     }
+}
+
+/// Pulls every feed that is due, one after the other; notes when each is
+/// next due in `due` (feeds seen for the first time are due once their
+/// interval since their last pull has passed).
+fn tick(data: &Path, feeds: &mut Feeds, due: &mut HashMap<String, Instant>) -> Result<()> {
+    let list = feeds.list()?;
+    due.retain(|name, _| list.iter().any(|f| &f.name == name));
+    let now = Instant::now();
+    let wall = unix_now();
+    for f in &list {
+        let interval = Duration::from_secs(f.interval_secs);
+        let when = *due.entry(f.name.clone()).or_insert_with(|| {
+            let since = f
+                .last_pull
+                .map_or(u64::MAX / 2, |t| (wall - t).max(0) as u64);
+            now + interval.saturating_sub(Duration::from_secs(since))
+        });
+        if when > now {
+            continue;
+        }
+        if let Err(e) = feeds.record_start(&f.name, unix_now()) {
+            tracing::warn!("feed {}: cannot record its start: {e}", f.name);
+        }
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pull(data, &f.url, &f.collection, &f.auth, false, false)
+        }));
+        let next = match outcome {
+            Ok(Ok(r)) => {
+                if r.import.objects > 0 {
+                    tracing::info!(
+                        "feed {}: {} objects ({} added, {} updated, {} invalid) in {} pages",
+                        f.name,
+                        r.import.objects,
+                        r.import.added,
+                        r.import.updated,
+                        r.import.invalid,
+                        r.pages
+                    );
+                }
+                if let Err(e) = feeds.record_success(&f.name, unix_now()) {
+                    tracing::warn!("feed {}: cannot record its success: {e}", f.name);
+                }
+                Instant::now() + interval
+            }
+            Ok(Err(e)) => failed(feeds, &f.name, &format!("{e:#}"), interval),
+            Err(_) => failed(feeds, &f.name, "the pull panicked", interval),
+        };
+        due.insert(f.name.clone(), next);
+    }
+    Ok(())
 }
 
 fn failed(feeds: &mut Feeds, name: &str, error: &str, interval: Duration) -> Instant {
@@ -679,6 +691,28 @@ mod tests {
         assert_eq!(retry_delay(2, hour), Duration::from_secs(20));
         assert_eq!(retry_delay(5, hour), Duration::from_secs(160));
         assert_eq!(retry_delay(30, hour), hour);
+    }
+
+    #[test]
+    fn a_failing_feed_is_recorded_and_retried_later() {
+        let data = std::env::temp_dir().join(format!("vigil-sched-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data);
+        let mut feeds = Feeds::open(&data).unwrap();
+        // Nothing listens on the discard port of loopback: refused at once.
+        let url = "http://127.0.0.1:9/taxii2/";
+        feeds.add("down", url, "c1", &FeedAuth::None, 3600).unwrap();
+        let mut due = HashMap::new();
+        tick(&data, &mut feeds, &mut due).unwrap();
+        let f = &feeds.list().unwrap()[0];
+        assert_eq!(f.failures, 1);
+        assert!(f.last_error.as_deref().unwrap().contains(url), "{f:?}");
+        assert!(f.last_pull.is_some() && f.last_success.is_none());
+        // Retried after 10 s, not at once and not after the hour.
+        let next = due["down"].duration_since(Instant::now());
+        assert!(next > Duration::from_secs(5) && next <= Duration::from_secs(10));
+        tick(&data, &mut feeds, &mut due).unwrap();
+        assert_eq!(feeds.list().unwrap()[0].failures, 1);
+        let _ = std::fs::remove_dir_all(&data);
     }
 
     #[test]
