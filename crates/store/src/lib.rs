@@ -22,6 +22,10 @@ mod record;
 mod sqlite;
 
 pub use record::{Edge, EdgeKind, Record};
+pub use sqlite::accounts::{Accounts, Collection, User, ACCESS_FILE};
+pub use sqlite::audit::{
+    AuditEntry, AuditFault, AuditLog, AuditProblem, AuditReport, StoredEntry, AUDIT_FILE,
+};
 pub use sqlite::feeds::{Feed, FeedAuth, Feeds};
 pub use sqlite::SqliteStore;
 
@@ -64,6 +68,10 @@ pub enum StoreError {
     /// A query argument is malformed.
     #[error("{0}")]
     BadQuery(String),
+    /// A change to accounts contradicts what is stored (a name taken, a group
+    /// or user that does not exist).
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// Result alias for the store.

@@ -149,6 +149,7 @@ fn import_cmd(g: &Global, paths: &[std::path::PathBuf], lenient: bool, quiet: bo
     }
     let progress = !quiet && std::io::stderr().is_terminal();
     let report = import::run(&mut store, inputs, import::Options { lenient, progress })?;
+    crate::admin::record_import(g, &report)?;
     let mut out = stdout();
     if g.json {
         show::json_line(&mut out, &report)?;

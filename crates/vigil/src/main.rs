@@ -3,6 +3,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod admin;
 mod attack;
 mod commands;
 mod import;
@@ -35,6 +36,8 @@ enum AnyCommand {
     Store(Command),
     #[command(flatten)]
     Pattern(pattern_cmd::PatternCommand),
+    #[command(flatten)]
+    Admin(admin::AdminCommand),
     #[command(flatten)]
     Pull(pull::PullCommand),
 }
@@ -201,6 +204,7 @@ fn main() {
             command,
         }),
         AnyCommand::Pattern(command) => pattern_cmd::run(&invocation.global, command),
+        AnyCommand::Admin(command) => admin::run(&invocation.global, command),
         AnyCommand::Pull(command) => pull::run(&invocation.global, command),
     };
     let code = match result {

@@ -20,6 +20,8 @@
 //! get a clear error instead of waiting on each other; readers need no lock
 //! (WAL lets them read while an import runs).
 
+pub(crate) mod accounts;
+pub(crate) mod audit;
 pub(crate) mod feeds;
 mod read;
 mod text;
