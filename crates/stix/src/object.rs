@@ -168,7 +168,18 @@ impl StixObject {
             })
     }
 
-    /// `object_marking_refs` and the `marking_ref`s of `granular_markings`.
+    /// `object_marking_refs`: the markings of the whole object.
+    pub fn object_marking_refs(&self) -> impl Iterator<Item = &str> {
+        self.map
+            .get("object_marking_refs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+    }
+
+    /// Every marking definition the object refers to: `object_marking_refs` and
+    /// the `marking_ref` of each granular marking.
     pub fn marking_refs(&self) -> impl Iterator<Item = &str> {
         let object = self
             .map

@@ -113,10 +113,20 @@ impl Timestamp {
             + i64::from(self.second)
     }
 
-    /// The timestamp for a Unix time in whole seconds plus milliseconds.
+    /// The timestamp for a Unix time in milliseconds (three fraction digits).
     pub fn from_unix_millis(ms: i64) -> Timestamp {
-        let secs = ms.div_euclid(1000);
-        let millis = ms.rem_euclid(1000);
+        Timestamp::from_unix_parts(ms.div_euclid(1000), format!("{:03}", ms.rem_euclid(1000)))
+    }
+
+    /// The timestamp for a Unix time in microseconds (six fraction digits).
+    pub fn from_unix_micros(us: i64) -> Timestamp {
+        Timestamp::from_unix_parts(
+            us.div_euclid(1_000_000),
+            format!("{:06}", us.rem_euclid(1_000_000)),
+        )
+    }
+
+    fn from_unix_parts(secs: i64, fraction: String) -> Timestamp {
         let days = secs.div_euclid(86400);
         let sod = secs.rem_euclid(86400);
         let (y, m, d) = vigil_pattern::time::civil_from_days(days);
@@ -127,8 +137,19 @@ impl Timestamp {
             hour: (sod / 3600) as u8,
             minute: (sod % 3600 / 60) as u8,
             second: (sod % 60) as u8,
-            fraction: format!("{millis:03}"),
+            fraction,
         }
+    }
+
+    /// Microseconds since the Unix epoch (the fraction beyond them dropped).
+    pub fn unix_micros(&self) -> i64 {
+        let digits: String = self
+            .fraction
+            .chars()
+            .chain(std::iter::repeat('0'))
+            .take(6)
+            .collect();
+        self.unix_seconds() * 1_000_000 + digits.parse::<i64>().unwrap_or(0)
     }
 
     /// The current time, to the millisecond.

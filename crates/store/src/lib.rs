@@ -18,9 +18,11 @@
 //! older one arriving late is kept in history without becoming current, and the
 //! same version written with other precision is the same version.
 
+mod pool;
 mod record;
 mod sqlite;
 
+pub use pool::ReadPool;
 pub use record::{Edge, EdgeKind, Record};
 pub use sqlite::accounts::{Accounts, Collection, User, ACCESS_FILE};
 pub use sqlite::audit::{
@@ -268,6 +270,9 @@ pub trait ReadStore {
     fn neighbors(&self, q: &NeighborQuery) -> Result<Graph>;
     /// Counts.
     fn stats(&self) -> Result<Stats>;
+    /// Counts of the objects whose current version's `object_marking_refs`
+    /// pass `visible` (called once per distinct set; empty for unmarked objects).
+    fn stats_visible(&self, visible: &mut dyn FnMut(&[String]) -> bool) -> Result<Stats>;
     /// Streams objects (compact JSON) to `sink`; returns how many.
     fn export(
         &self,
@@ -284,6 +289,10 @@ pub trait ReadStore {
 pub trait ImportTx {
     /// Writes one object.
     fn put(&mut self, record: &Record) -> Result<PutOutcome>;
+    /// Adds the version just `put` to a TAXII collection, dated now (each entry
+    /// of the store gets a later date than every entry before it). Adding a
+    /// version the collection holds already changes nothing.
+    fn collect(&mut self, collection: &str, record: &Record) -> Result<()>;
     /// Records a metadata value in the same transaction.
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
     /// Makes every write of this import durable and visible.
@@ -296,4 +305,98 @@ pub trait WriteStore: ReadStore {
     fn begin_import(&mut self) -> Result<Box<dyn ImportTx + '_>>;
     /// Rebuilds every derived index from the stored versions.
     fn reindex(&mut self) -> Result<()>;
+}
+
+/// Which versions of an object a collection query returns (TAXII `match[version]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionMatch {
+    /// The newest version in the collection (the default).
+    Last,
+    /// The oldest version in the collection.
+    First,
+    /// Every version.
+    All,
+    /// The version at this instant key (see `Timestamp::instant_key`).
+    At(String),
+}
+
+/// A query over the objects of a collection (TAXII `GET objects`, `manifest`,
+/// `versions`). Entries come in the order they were added.
+#[derive(Debug, Clone)]
+pub struct CollectionQuery {
+    /// The collection's id.
+    pub collection: String,
+    /// Only entries added after this sequence number (a page cursor; 0 = start).
+    pub after_seq: i64,
+    /// Only entries added after this instant (microseconds since the epoch).
+    pub added_after_us: Option<i64>,
+    /// Only these STIX ids, if not empty.
+    pub ids: Vec<String>,
+    /// Only these types, if not empty.
+    pub types: Vec<String>,
+    /// Any of these versions (empty means `Last`).
+    pub versions: Vec<VersionMatch>,
+    /// Only these spec versions, if not empty (everything is stored as 2.1).
+    pub spec_versions: Vec<String>,
+    /// At most this many entries kept.
+    pub limit: usize,
+    /// Stop looking after this many entries read (kept or not); the page then
+    /// ends early with `more` set.
+    pub max_scan: usize,
+}
+
+/// One object version in a collection.
+#[derive(Debug, Clone)]
+pub struct CollectionEntry {
+    /// Order of addition (the page cursor).
+    pub seq: i64,
+    /// STIX id.
+    pub id: String,
+    /// STIX type.
+    pub object_type: String,
+    /// The version's instant key.
+    pub version: String,
+    /// When it was added to the collection (microseconds since the epoch);
+    /// strictly increasing with `seq`.
+    pub added_us: i64,
+    /// The object, as compact JSON.
+    pub json: String,
+}
+
+/// A page of a collection query.
+#[derive(Debug, Clone, Default)]
+pub struct CollectionPage {
+    /// The entries kept, in order.
+    pub entries: Vec<CollectionEntry>,
+    /// Whether more entries may follow.
+    pub more: bool,
+    /// The cursor to continue from (the last entry read, kept or not).
+    pub next_seq: i64,
+}
+
+/// Reading the objects of TAXII collections.
+pub trait CollectionRead {
+    /// Entries of a collection matching `q`, in order of addition; `keep` sees
+    /// each candidate and returns it (possibly changed, e.g. redacted) or `None`
+    /// to leave it out (access control); left-out entries do not count towards
+    /// `limit`.
+    fn collection_page(
+        &self,
+        q: &CollectionQuery,
+        keep: &mut dyn FnMut(CollectionEntry) -> Option<CollectionEntry>,
+    ) -> Result<CollectionPage>;
+}
+
+/// Writing TAXII collections (outside an import).
+pub trait CollectionWrite {
+    /// Removes versions of an object from a collection (all of them when
+    /// `versions` is empty); returns how many entries were removed. The
+    /// versions stay in the store's history.
+    fn remove_from_collection(
+        &mut self,
+        collection: &str,
+        id: &str,
+        versions: &[VersionMatch],
+        spec_versions: &[String],
+    ) -> Result<u64>;
 }

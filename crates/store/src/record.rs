@@ -67,7 +67,9 @@ pub struct Record {
     pub ext_ids: Vec<(String, String)>,
     /// The ATT&CK id, else the first external id.
     pub primary_ext_id: Option<String>,
-    /// Marking definitions the object refers to.
+    /// The object's `object_marking_refs` (sorted, once each): what decides
+    /// whether a principal sees the object at all. (Granular markings only
+    /// remove parts, so they are left to `vigil_access::view` on the object.)
     pub markings: Vec<String>,
     /// Edges the object defines.
     pub edges: Vec<Edge>,
@@ -130,7 +132,7 @@ impl Record {
                 kind: EdgeKind::Relationship,
             });
         }
-        let mut markings: Vec<String> = obj.marking_refs().map(str::to_string).collect();
+        let mut markings: Vec<String> = obj.object_marking_refs().map(str::to_string).collect();
         markings.sort();
         markings.dedup();
         Record {

@@ -177,6 +177,45 @@ pub fn split_reader<R: Read>(
     })
 }
 
+/// Cuts a TAXII 2.1 envelope (`{"more": ..., "next": ..., "objects": [...]}`,
+/// one JSON object, no `type`) into its objects, like [`split_reader`]. Its
+/// other properties are skipped; an envelope without `objects` holds none.
+pub fn split_envelope<R: Read>(
+    input: R,
+    mut sink: impl FnMut(Piece<'_>) -> ControlFlow<()>,
+) -> Result<Summary, ParseError> {
+    let mut s = Scanner::new(input);
+    s.envelope = true;
+    let flow = match s.skip_ws()? {
+        Some(b'{') => s.top_object(&mut sink)?,
+        Some(c) => {
+            return Err(s.syntax(
+                s.pos,
+                format!(
+                    "expected a TAXII envelope (a JSON object), found {}",
+                    show(c)
+                ),
+            ))
+        }
+        None => {
+            return Err(s.syntax(s.pos, "expected a TAXII envelope, found nothing".into()));
+        }
+    };
+    if flow.is_continue() {
+        if let Some(c) = s.skip_ws()? {
+            return Err(s.syntax(
+                s.pos,
+                format!("expected the end after the envelope, found {}", show(c)),
+            ));
+        }
+    }
+    Ok(Summary {
+        objects: s.index,
+        bytes: s.base + s.end as u64,
+        stopped: flow.is_break(),
+    })
+}
+
 /// Parses one object cut out by [`split_reader`]: its properties (duplicate keys
 /// refused, positions in terms of the whole input) and its compact text.
 pub fn parse_object(o: &ObjectSlice<'_>) -> RawObject {
@@ -243,6 +282,8 @@ struct Scanner<R> {
     /// ...and the current line began at this absolute offset.
     line_start: u64,
     index: u64,
+    /// The top-level object is a TAXII envelope, not a bundle or an object.
+    envelope: bool,
 }
 
 impl<R: Read> Scanner<R> {
@@ -258,6 +299,7 @@ impl<R: Read> Scanner<R> {
             line: 1,
             line_start: 0,
             index: 0,
+            envelope: false,
         }
     }
 
@@ -578,7 +620,8 @@ impl<R: Read> Scanner<R> {
             }
             self.pos += 1;
             let c = self.expect_more("an object", open_at)?;
-            let is_bundle_so_far = object_type.as_deref().is_none_or(|t| t == "bundle");
+            let is_bundle_so_far =
+                self.envelope || object_type.as_deref().is_none_or(|t| t == "bundle");
             if key == "objects" && c == b'[' && is_bundle_so_far && !streamed {
                 streamed = true;
                 if sink(Piece::Bundle(header.clone())).is_break() {
@@ -600,7 +643,11 @@ impl<R: Read> Scanner<R> {
                     }
                 }
                 self.pos = end;
-                if key == "type" && !streamed && object_type.as_deref() != Some("bundle") {
+                if key == "type"
+                    && !self.envelope
+                    && !streamed
+                    && object_type.as_deref() != Some("bundle")
+                {
                     // Not a bundle: the whole top-level value is one object.
                     let end = self.value_end(open)?;
                     self.pos = end;
@@ -623,6 +670,10 @@ impl<R: Read> Scanner<R> {
                     ))
                 }
             }
+        }
+        if self.envelope {
+            self.release();
+            return Ok(ControlFlow::Continue(()));
         }
         if streamed {
             if object_type.as_deref() != Some("bundle") {

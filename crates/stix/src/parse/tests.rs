@@ -283,3 +283,29 @@ mod props {
         }
     }
 }
+
+#[test]
+fn envelopes_stream_their_objects() {
+    let mut got = Vec::new();
+    let r = split_envelope(
+        &br#"{"more": false, "objects": [{"type": "x-a"}, {"type": "x-b"}], "next": "1"}"#[..],
+        |p| {
+            if let Piece::Object(o) = p {
+                got.push(String::from_utf8_lossy(o.bytes).into_owned());
+            }
+            ControlFlow::Continue(())
+        },
+    )
+    .unwrap();
+    assert_eq!(r.objects, 2);
+    assert_eq!(got, [r#"{"type": "x-a"}"#, r#"{"type": "x-b"}"#]);
+    let empty = split_envelope(&b"{}"[..], |_| ControlFlow::Continue(())).unwrap();
+    assert_eq!(empty.objects, 0);
+    for bad in [&b"[]"[..], b"", b"{\"objects\": [}", b"{} {}", b"\"x\""] {
+        assert!(
+            split_envelope(bad, |_| ControlFlow::Continue(())).is_err(),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+}

@@ -22,6 +22,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod audit;
+mod collections;
 pub(crate) mod feeds;
 mod read;
 mod text;
@@ -36,7 +37,12 @@ use std::path::{Path, PathBuf};
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "vigil.db";
 const LOCK_FILE: &str = "lock";
-const SCHEMA_VERSION: &str = "3";
+const SCHEMA_VERSION: &str = "4";
+/// Schema versions this code upgrades when it opens a store for writing (3 → 4
+/// added the TAXII collection tables, nothing else) and reads as they are.
+const UPGRADABLE: &[&str] = &["3"];
+// (Version 3 stores also counted granular marking refs into `marking_sets`;
+// `open_write` reindexes them once when it upgrades, see `upgrade`.)
 
 /// The 64-bit FNV-1a hash of a STIX id: the key of `objects_idh`. Stored, so it
 /// must never change. Lookups also compare the id, so collisions are harmless.
@@ -146,6 +152,7 @@ impl SqliteStore {
             |e: rusqlite::Error| dir_error(dir, format!("cannot write {}: {e}", path.display()));
         configure(&conn, 128).map_err(cannot)?;
         conn.execute_batch(SCHEMA).map_err(cannot)?;
+        conn.execute_batch(collections::SCHEMA).map_err(cannot)?;
         let text = text::open(dir, true)?;
         let mut store = SqliteStore {
             conn,
@@ -153,7 +160,10 @@ impl SqliteStore {
             dir: dir.to_path_buf(),
             _lock: Some(lock),
         };
-        store.check_schema_version(true)?;
+        if store.check_schema_version(true)? {
+            // Version 3 put granular marking refs into `marking_sets` too.
+            crate::WriteStore::reindex(&mut store)?;
+        }
         store.repair_text_index()?;
         Ok(store)
     }
@@ -200,7 +210,8 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn check_schema_version(&self, writing: bool) -> Result<()> {
+    /// Checks the schema version; true when it was upgraded just now.
+    fn check_schema_version(&self, writing: bool) -> Result<bool> {
         let v: Option<String> = self
             .conn
             .query_row(
@@ -218,13 +229,22 @@ impl SqliteStore {
             })
             .map_err(|e| dir_error(&self.dir, format!("{DB_FILE} is not a Vigil store: {e}")))?;
         match v.as_deref() {
-            Some(SCHEMA_VERSION) => Ok(()),
+            Some(SCHEMA_VERSION) => Ok(false),
+            Some(old) if UPGRADABLE.contains(&old) => {
+                if writing {
+                    self.conn.execute(
+                        "UPDATE meta SET value = ?1 WHERE key = 'schema_version'",
+                        [SCHEMA_VERSION],
+                    )?;
+                }
+                Ok(writing)
+            }
             None if writing => {
                 self.conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('schema_version', ?1)",
                     [SCHEMA_VERSION],
                 )?;
-                Ok(())
+                Ok(false)
             }
             None => Err(dir_error(
                 &self.dir,

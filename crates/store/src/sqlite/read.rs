@@ -389,6 +389,63 @@ impl ReadStore for SqliteStore {
         })
     }
 
+    fn stats_visible(&self, visible: &mut dyn FnMut(&[String]) -> bool) -> Result<Stats> {
+        // Decide once per distinct marking set, then add up what passes.
+        let mut sets: std::collections::HashMap<Option<i64>, bool> = Default::default();
+        {
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT set_id, markings FROM marking_sets")?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                let markings: Vec<String> =
+                    serde_json::from_str(&r.get::<_, String>(1)?).unwrap_or_default();
+                // An unreadable set passes nothing (it names no marking we could clear).
+                let ok = !markings.is_empty() && visible(&markings);
+                sets.insert(Some(r.get(0)?), ok);
+            }
+        }
+        sets.insert(None, visible(&[]));
+        let pass = |set: Option<i64>| sets.get(&set).copied().unwrap_or(false);
+        let mut stats = Stats {
+            objects: 0,
+            by_type: BTreeMap::new(),
+            versions: 0,
+            revoked_or_deprecated: 0,
+            edges: 0,
+        };
+        let mut st = self.conn.prepare_cached(
+            "SELECT marking_set, type, count(*), sum(hidden) FROM objects GROUP BY marking_set, type",
+        )?;
+        let mut rows = st.query([])?;
+        while let Some(r) = rows.next()? {
+            if pass(r.get(0)?) {
+                let n: u64 = r.get(2)?;
+                stats.objects += n;
+                stats.revoked_or_deprecated += r.get::<_, u64>(3)?;
+                *stats.by_type.entry(r.get(1)?).or_insert(0) += n;
+            }
+        }
+        for (sql, field) in [
+            ("SELECT o.marking_set, count(*) FROM versions v JOIN objects o ON o.oid = v.oid GROUP BY o.marking_set", 0),
+            ("SELECT o.marking_set, count(*) FROM edges e JOIN objects o ON o.oid = e.via GROUP BY o.marking_set", 1),
+        ] {
+            let mut st = self.conn.prepare_cached(sql)?;
+            let mut rows = st.query([])?;
+            while let Some(r) = rows.next()? {
+                if pass(r.get(0)?) {
+                    let n: u64 = r.get(1)?;
+                    if field == 0 {
+                        stats.versions += n;
+                    } else {
+                        stats.edges += n;
+                    }
+                }
+            }
+        }
+        Ok(stats)
+    }
+
     fn export(
         &self,
         filter: &ExportFilter,

@@ -30,6 +30,8 @@ struct SqliteImport<'a> {
     sets: MarkingSets,
     /// The next object number to hand out.
     next_oid: i64,
+    /// Dates the TAXII collection entries this import adds.
+    dater: super::collections::Dater,
     /// Whether this import runs with a rollback journal (see `begin_import`)
     /// and must put the store back into WAL mode when done.
     bulk: bool,
@@ -115,6 +117,7 @@ impl WriteStore for SqliteStore {
             added: Timestamp::now().to_string(),
             sets: MarkingSets::default(),
             next_oid,
+            dater: Default::default(),
             bulk,
         }))
     }
@@ -276,6 +279,12 @@ impl ImportTx for SqliteImport<'_> {
         insert_refs(tx, rec, oid)?;
         text.put(oid, rec, true)?;
         Ok(PutOutcome::Updated)
+    }
+
+    fn collect(&mut self, collection: &str, rec: &Record) -> Result<()> {
+        let tx = self.tx.as_ref().ok_or_else(gone)?;
+        super::collections::collect(tx, &mut self.dater, collection, rec)?;
+        Ok(())
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {

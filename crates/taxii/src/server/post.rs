@@ -1,0 +1,568 @@
+//! Adding objects (`POST objects`), removing them (`DELETE objects/{id}`), and
+//! the status resources of posts (§5.4, §5.7, §4.3).
+//!
+//! A post is checked on the blocking pool: the envelope is cut into objects
+//! (`split_envelope`), and each is parsed, upgraded and validated on every
+//! core. A malformed envelope is a 400 and nothing is written; invalid objects
+//! are listed as failures while the valid ones are written. Writes go to one
+//! writer thread, which opens the store for writing (taking `DATA/lock`) only
+//! while it has work, so `vigil import` and the admin commands can run beside
+//! `serve`. The handler waits a little for the write and answers with the
+//! status, `complete` when it finished in time, `pending` otherwise.
+
+use super::error::TaxiiError;
+use super::{empty_ok, media, query, taxii_json, Shared, TaxiiResult};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Extension;
+use serde_json::{json, Value};
+use std::collections::{HashMap, VecDeque};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+use vigil_access::Principal;
+use vigil_stix::parse::{parse_object, split_envelope, ObjectSlice, Piece, Position};
+use vigil_stix::{check_with_source, Severity, Timestamp};
+use vigil_store::{
+    AuditEntry, CollectionWrite, PutOutcome, Record, SqliteStore, StoreError, VersionMatch,
+    WriteStore,
+};
+
+/// How long the writer waits for `DATA/lock` (another process importing) before
+/// giving up on a job.
+const LOCK_WAIT: Duration = Duration::from_secs(120);
+/// How many finished statuses are kept (oldest dropped first).
+const KEEP_STATUSES: usize = 10_000;
+
+/// One object of a post, after checking.
+enum Checked {
+    Valid(Box<Record>, Option<String>),
+    Invalid {
+        id: Option<String>,
+        version: Option<String>,
+        message: String,
+    },
+}
+
+/// The result for one object, as a status lists it.
+#[derive(Clone)]
+struct Outcome {
+    id: String,
+    version: Option<String>,
+    message: Option<String>,
+}
+
+/// A status resource.
+#[derive(Clone)]
+struct Status {
+    id: String,
+    owner: String,
+    complete: bool,
+    request_timestamp: String,
+    total: usize,
+    successes: Vec<Outcome>,
+    failures: Vec<Outcome>,
+    pendings: Vec<Outcome>,
+}
+
+impl Status {
+    fn to_json(&self) -> Value {
+        let list = |v: &[Outcome]| -> Vec<Value> {
+            v.iter()
+                .map(|o| {
+                    let mut m = serde_json::Map::new();
+                    m.insert("id".into(), o.id.clone().into());
+                    if let Some(v) = &o.version {
+                        m.insert("version".into(), v.clone().into());
+                    }
+                    if let Some(msg) = &o.message {
+                        m.insert("message".into(), msg.clone().into());
+                    }
+                    Value::Object(m)
+                })
+                .collect()
+        };
+        json!({
+            "id": self.id,
+            "status": if self.complete { "complete" } else { "pending" },
+            "request_timestamp": self.request_timestamp,
+            "total_count": self.total,
+            "success_count": self.successes.len(),
+            "successes": list(&self.successes),
+            "failure_count": self.failures.len(),
+            "failures": list(&self.failures),
+            "pending_count": self.pendings.len(),
+            "pendings": list(&self.pendings),
+        })
+    }
+}
+
+/// The status resources of recent posts.
+#[derive(Default)]
+pub struct Statuses {
+    inner: Mutex<(HashMap<String, Status>, VecDeque<String>)>,
+}
+
+impl Statuses {
+    fn put(&self, s: Status) {
+        let Ok(mut g) = self.inner.lock() else { return };
+        let (map, order) = &mut *g;
+        if !map.contains_key(&s.id) {
+            order.push_back(s.id.clone());
+        }
+        map.insert(s.id.clone(), s);
+        while order.len() > KEEP_STATUSES {
+            if let Some(old) = order.pop_front() {
+                map.remove(&old);
+            }
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<Status> {
+        self.inner.lock().ok()?.0.get(id).cloned()
+    }
+}
+
+enum Job {
+    Post {
+        status: Status,
+        collection: String,
+        records: Vec<(Box<Record>, Option<String>)>,
+        done: tokio::sync::oneshot::Sender<()>,
+    },
+    Delete {
+        collection: String,
+        id: String,
+        versions: Vec<VersionMatch>,
+        spec_versions: Vec<String>,
+        done: tokio::sync::oneshot::Sender<Result<u64, String>>,
+    },
+}
+
+/// The writer thread's inbox and the statuses it fills in.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<Job>,
+    statuses: Arc<Statuses>,
+}
+
+impl Writer {
+    /// Starts the writer thread for the store in `dir`; it records each write
+    /// in the audit trail.
+    pub fn start(dir: PathBuf, audit: Arc<dyn super::Audit>) -> std::io::Result<Writer> {
+        let (jobs, inbox) = mpsc::channel();
+        let statuses = Arc::new(Statuses::default());
+        let st = statuses.clone();
+        std::thread::Builder::new()
+            .name("taxii-writer".into())
+            .spawn(move || writer_loop(dir, inbox, st, audit))?;
+        Ok(Writer { jobs, statuses })
+    }
+}
+
+/// Opens the store for writing, waiting while another process holds it.
+fn open_waiting(dir: &std::path::Path) -> Result<SqliteStore, StoreError> {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(20);
+    loop {
+        match SqliteStore::open_write(dir) {
+            Err(StoreError::Locked { .. }) if start.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_secs(1));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn writer_loop(
+    dir: PathBuf,
+    inbox: mpsc::Receiver<Job>,
+    statuses: Arc<Statuses>,
+    audit: Arc<dyn super::Audit>,
+) {
+    while let Ok(first) = inbox.recv() {
+        let mut store = match open_waiting(&dir) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::error!("TAXII writer cannot open the store: {e}");
+                None
+            }
+        };
+        let mut job = Some(first);
+        while let Some(j) = job.take() {
+            run_job(store.as_mut(), j, &statuses, &*audit);
+            // Keep the store open while work is queued; release the lock when idle.
+            job = inbox.try_recv().ok();
+        }
+        drop(store);
+    }
+}
+
+fn run_job(
+    store: Option<&mut SqliteStore>,
+    job: Job,
+    statuses: &Statuses,
+    audit: &dyn super::Audit,
+) {
+    match job {
+        Job::Post {
+            mut status,
+            collection,
+            records,
+            done,
+        } => {
+            let written = match store {
+                Some(s) => write_post(s, &collection, &records),
+                None => Err("the store cannot be opened for writing; see the server log".into()),
+            };
+            let pend = std::mem::take(&mut status.pendings);
+            match written {
+                Ok(outcomes) => {
+                    for (o, ok) in outcomes {
+                        if ok {
+                            status.successes.push(o);
+                        } else {
+                            status.failures.push(o);
+                        }
+                    }
+                }
+                Err(msg) => {
+                    for mut o in pend {
+                        o.message = Some(format!("not stored: {msg}"));
+                        status.failures.push(o);
+                    }
+                }
+            }
+            status.complete = true;
+            audit.record(AuditEntry {
+                time: String::new(),
+                actor: status.owner.clone(),
+                action: "write".into(),
+                target: format!("taxii collection {collection}"),
+                detail: json!({
+                    "status": status.id,
+                    "stored": status.successes.len(),
+                    "failed": status.failures.len(),
+                })
+                .to_string(),
+                remote: None,
+            });
+            statuses.put(status);
+            let _ = done.send(());
+        }
+        Job::Delete {
+            collection,
+            id,
+            versions,
+            spec_versions,
+            done,
+        } => {
+            let r = match store {
+                Some(s) => s
+                    .remove_from_collection(&collection, &id, &versions, &spec_versions)
+                    .map_err(|e| e.to_string()),
+                None => Err("the store cannot be opened for writing".into()),
+            };
+            let _ = done.send(r);
+        }
+    }
+}
+
+/// Writes a post's valid records in one transaction; the outcome of each.
+fn write_post(
+    store: &mut SqliteStore,
+    collection: &str,
+    records: &[(Box<Record>, Option<String>)],
+) -> Result<Vec<(Outcome, bool)>, String> {
+    let mut tx = store.begin_import().map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(records.len());
+    for (rec, version) in records {
+        let outcome = tx.put(rec).map_err(|e| e.to_string())?;
+        let o = Outcome {
+            id: rec.id.clone(),
+            version: version.clone(),
+            message: None,
+        };
+        if outcome == PutOutcome::Conflict {
+            out.push((
+                Outcome {
+                    message: Some(
+                        "a different object with this id and version is stored already; versions are immutable (change 'modified')".into(),
+                    ),
+                    ..o
+                },
+                false,
+            ));
+            continue;
+        }
+        tx.collect(collection, rec).map_err(|e| e.to_string())?;
+        out.push((o, true));
+    }
+    tx.commit().map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Cuts an envelope into objects and checks them on every core, in order.
+fn check_envelope(body: &[u8]) -> Result<Vec<Checked>, TaxiiError> {
+    // The scanner reads through a buffer of its own, so each object's bytes are
+    // copied out as it hands them over.
+    let mut cuts = Vec::new();
+    split_envelope(body, |piece| {
+        if let Piece::Object(o) = piece {
+            cuts.push((o.index, o.position, o.bytes.to_vec()));
+        }
+        ControlFlow::Continue(())
+    })
+    .map_err(|e| TaxiiError::bad_request(format!("the body is not a TAXII envelope: {e}")))?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = cuts.len().div_ceil(threads).max(1);
+    let mut results: Vec<Vec<Checked>> = Vec::new();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = cuts
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(i, p, b)| check_one(*i, *p, b))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            results.push(h.join().unwrap_or_default());
+        }
+    });
+    Ok(results.into_iter().flatten().collect())
+}
+
+fn check_one(index: u64, position: Position, bytes: &[u8]) -> Checked {
+    let raw = parse_object(&ObjectSlice {
+        index,
+        position,
+        bundle_spec_version: None,
+        bytes,
+    });
+    let map = match raw.value {
+        Ok(m) => m,
+        Err(e) => {
+            return Checked::Invalid {
+                id: None,
+                version: None,
+                message: format!("object {index} is not JSON: {e}"),
+            }
+        }
+    };
+    let mut checked = check_with_source(map, None, raw.compact);
+    let id = checked.object.str("id").map(str::to_string);
+    let version = checked
+        .object
+        .str("modified")
+        .or_else(|| checked.object.str("created"))
+        .map(str::to_string);
+    if checked.is_valid() {
+        let rec = Record::with_json(&checked.object, checked.source_json.take());
+        Checked::Valid(Box::new(rec), version)
+    } else {
+        let message = checked
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("; ");
+        Checked::Invalid {
+            id,
+            version,
+            message,
+        }
+    }
+}
+
+/// A new status id (a random UUID v4).
+fn new_status_id() -> String {
+    let t = vigil_access::secrets::new_token();
+    let h = t.trim_start_matches(vigil_access::secrets::TOKEN_PREFIX);
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
+pub(super) async fn post_objects(
+    State(st): State<Shared>,
+    Path((root, coll)): Path<(String, String)>,
+    Extension(principal): Extension<Arc<Principal>>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> TaxiiResult {
+    super::check_root(&root)?;
+    let ct = media::negotiate(&headers, false)?;
+    media::check_content_type(&headers)?;
+    let (_, _, can_write) = super::find_collection(&st, &principal, &coll).await?;
+    if !can_write {
+        return Err(TaxiiError::forbidden(format!(
+            "{} may not write to collection '{coll}'",
+            principal.name
+        )));
+    }
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            TaxiiError::too_large(format!(
+                "the body is larger than this server's max_content_length ({} bytes)",
+                st.max_body
+            ))
+        } else {
+            TaxiiError::bad_request(format!("cannot read the body: {e}"))
+        }
+    })?;
+    let checked = tokio::task::spawn_blocking(move || check_envelope(&body))
+        .await
+        .map_err(|e| TaxiiError::internal(e.to_string()))??;
+    let mut status = Status {
+        id: new_status_id(),
+        owner: principal.name.clone(),
+        complete: false,
+        request_timestamp: Timestamp::from_unix_micros(now_us()).to_string(),
+        total: checked.len(),
+        successes: Vec::new(),
+        failures: Vec::new(),
+        pendings: Vec::new(),
+    };
+    let mut records = Vec::new();
+    for c in checked {
+        match c {
+            Checked::Valid(rec, version) => {
+                status.pendings.push(Outcome {
+                    id: rec.id.clone(),
+                    version: version.clone(),
+                    message: None,
+                });
+                records.push((rec, version));
+            }
+            Checked::Invalid {
+                id,
+                version,
+                message,
+            } => status.failures.push(Outcome {
+                id: id.unwrap_or_default(),
+                version,
+                message: Some(message),
+            }),
+        }
+    }
+    let id = status.id.clone();
+    if records.is_empty() {
+        status.complete = true;
+        st.writer.statuses.put(status.clone());
+        return Ok(accepted(ct, &status));
+    }
+    st.writer.statuses.put(status.clone());
+    let (done, wait) = tokio::sync::oneshot::channel();
+    st.writer
+        .jobs
+        .send(Job::Post {
+            status,
+            collection: coll,
+            records,
+            done,
+        })
+        .map_err(|_| TaxiiError::unavailable("the writer has stopped; see the server log"))?;
+    let _ = tokio::time::timeout(st.post_wait, wait).await;
+    let now = st
+        .writer
+        .statuses
+        .get(&id)
+        .ok_or_else(|| TaxiiError::internal("the status of this post was lost"))?;
+    Ok(accepted(ct, &now))
+}
+
+fn accepted(ct: &'static str, s: &Status) -> axum::response::Response {
+    let mut r = taxii_json(ct, s.to_json().to_string());
+    *r.status_mut() = StatusCode::ACCEPTED;
+    r
+}
+
+fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
+pub(super) async fn status(
+    State(st): State<Shared>,
+    Path((root, id)): Path<(String, String)>,
+    Extension(principal): Extension<Arc<Principal>>,
+    headers: HeaderMap,
+) -> TaxiiResult {
+    super::check_root(&root)?;
+    let ct = media::negotiate(&headers, false)?;
+    match st.writer.statuses.get(&id) {
+        Some(s) if s.owner == principal.name || principal.full => {
+            Ok(taxii_json(ct, s.to_json().to_string()))
+        }
+        _ => Err(TaxiiError::not_found(format!("no status '{id}'"))),
+    }
+}
+
+pub(super) async fn delete_object(
+    State(st): State<Shared>,
+    Path((root, coll, object)): Path<(String, String, String)>,
+    Extension(principal): Extension<Arc<Principal>>,
+    Query(params): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> TaxiiResult {
+    super::check_root(&root)?;
+    let ct = media::negotiate(&headers, false)?;
+    let filters = query::Filters::parse(&params, query::OBJECT)?;
+    let (_, can_read, can_write) = super::find_collection(&st, &principal, &coll).await?;
+    if !(can_read && can_write) {
+        return Err(TaxiiError::forbidden(format!(
+            "{} may not delete from collection '{coll}' (deleting needs can_read and can_write)",
+            principal.name
+        )));
+    }
+    let (done, wait) = tokio::sync::oneshot::channel();
+    st.writer
+        .jobs
+        .send(Job::Delete {
+            collection: coll.clone(),
+            id: object.clone(),
+            versions: if filters.versions.is_empty() {
+                vec![VersionMatch::All]
+            } else {
+                filters.versions.clone()
+            },
+            spec_versions: filters.spec_versions.clone(),
+            done,
+        })
+        .map_err(|_| TaxiiError::unavailable("the writer has stopped; see the server log"))?;
+    let removed = wait
+        .await
+        .map_err(|_| TaxiiError::unavailable("the writer has stopped; see the server log"))?
+        .map_err(TaxiiError::internal)?;
+    if removed == 0 {
+        return Err(TaxiiError::not_found(format!(
+            "no object '{object}' in collection '{coll}' matches"
+        )));
+    }
+    st.audit.record(AuditEntry {
+        time: String::new(),
+        actor: principal.name.clone(),
+        action: "delete".into(),
+        target: object,
+        detail: json!({"collection": coll, "versions_removed": removed}).to_string(),
+        remote: None,
+    });
+    Ok(empty_ok(ct).into_response())
+}
