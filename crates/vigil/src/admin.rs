@@ -55,6 +55,14 @@ pub enum UserCommand {
     },
     /// List users.
     List,
+    /// Set a user's password to the first line of stdin.
+    Password {
+        /// The user.
+        name: String,
+        /// Read the password from the first line of stdin (required).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
     /// Create an API token for a user and print it (shown once; only its digest is kept).
     Token {
         /// The user.
@@ -80,6 +88,13 @@ pub enum GroupCommand {
     },
     /// List groups.
     List,
+    /// Add a user to a group.
+    AddMember {
+        /// The group.
+        group: String,
+        /// The user.
+        user: String,
+    },
 }
 
 /// `vigil collection ...`
@@ -321,6 +336,30 @@ fn user(g: &Global, c: UserCommand) -> Result<i32> {
             o.flush()?;
             Ok(0)
         }
+        UserCommand::Password {
+            name,
+            password_stdin: _,
+        } => {
+            let accounts = Accounts::open(&g.data)?;
+            if accounts.user(&name)?.is_none() {
+                eprintln!("vigil: no user '{name}' in {}", g.data.display());
+                return Ok(1);
+            }
+            let phc = secrets::hash_password(&read_password()?)?;
+            if !accounts.set_password(&name, &phc)? {
+                eprintln!("vigil: no user '{name}' in {}", g.data.display());
+                return Ok(1);
+            }
+            record(g, "user-password", &name, String::new())?;
+            let mut o = out();
+            if g.json {
+                show::json_line(&mut o, &serde_json::json!({"password_set": name}))?;
+            } else {
+                writeln!(o, "set the password of {name}")?;
+            }
+            o.flush()?;
+            Ok(0)
+        }
         UserCommand::Token { name, label } => {
             let accounts = Accounts::open(&g.data)?;
             if accounts.user(&name)?.is_none() {
@@ -398,6 +437,15 @@ fn group(g: &Global, c: GroupCommand) -> Result<i32> {
                 for name in &groups {
                     writeln!(o, "{name}")?;
                 }
+            }
+        }
+        GroupCommand::AddMember { group, user } => {
+            accounts.add_member(&user, &group)?;
+            record(g, "member-add", &group, format!("user={user}"))?;
+            if g.json {
+                show::json_line(&mut o, &serde_json::json!({"group": group, "added": user}))?;
+            } else {
+                writeln!(o, "added {user} to {group}")?;
             }
         }
     }

@@ -16,12 +16,8 @@ fn with_stdin(data: &Path, args: &[&str], input: &str) -> Output {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = c.spawn().expect("run vigil");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
+    // vigil may exit before reading (a refusal); a broken pipe is fine then.
+    let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
     let out = child.wait_with_output().unwrap();
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     out
@@ -186,6 +182,36 @@ fn users_groups_and_tokens() {
     assert!(stdout(&out).is_empty());
     assert!(stderr(&out).contains("nobody"));
 
+    // A new password, and a new group for an existing user.
+    let out = with_stdin(
+        &data,
+        &["user", "password", "alice", "--password-stdin"],
+        "new\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let phc: String = db
+        .query_row("SELECT password FROM users WHERE name = 'alice'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(vigil_access::secrets::verify_password("new", &phc));
+    let out = with_stdin(
+        &data,
+        &["user", "password", "nobody", "--password-stdin"],
+        "x\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    ok(&data, &["group", "add", "admins"]);
+    ok(&data, &["group", "add-member", "admins", "alice"]);
+    let users = json_of(&data, &["user", "list", "--json"]);
+    assert_eq!(
+        users[0]["groups"],
+        json!(["admins", "analysts", "partners"])
+    );
+    let out = run(vigil(&data, &["group", "add-member", "ghosts", "alice"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("ghosts"), "{}", stderr(&out));
+
     let out = ok(&data, &["user", "remove", "alice"]);
     assert!(out.contains("2 tokens revoked"), "{out}");
     let out = run(vigil(&data, &["user", "remove", "alice"]));
@@ -207,10 +233,14 @@ fn users_groups_and_tokens() {
             "user-list",
             "token-create",
             "token-create",
+            "user-password",
+            "group-add",
+            "member-add",
+            "user-list",
             "user-remove",
         ]
     );
-    assert!(ok(&data, &["audit", "verify"]).contains("intact, 11 entries"));
+    assert!(ok(&data, &["audit", "verify"]).contains("intact, 15 entries"));
 }
 
 #[test]
