@@ -12,7 +12,12 @@ use vigil_store::{ExportFilter, NeighborQuery, ReadStore, SearchQuery, SqliteSto
 pub fn run(cli: Cli) -> Result<i32> {
     let g = cli.global;
     match cli.command {
-        Command::Serve { listen, no_attack } => serve(&g, &listen, no_attack),
+        Command::Serve {
+            listen,
+            no_attack,
+            max_body,
+            default_marking,
+        } => serve(&g, &listen, no_attack, max_body, default_marking.as_deref()),
         Command::Init { no_attack } => init(&g, no_attack),
         Command::Import {
             paths,
@@ -105,8 +110,37 @@ fn ensure_attack(store: &mut SqliteStore, progress: bool) -> Result<Option<impor
     Ok(Some(report))
 }
 
+/// Loads the TLP 1.0 and 2.0 marking definitions into the store once, so that
+/// clients (TAXII, export) can resolve the markings Vigil knows by id.
+fn ensure_markings(store: &mut SqliteStore) -> Result<()> {
+    const KEY: &str = "tlp_definitions";
+    if store.meta(KEY)?.is_some() {
+        return Ok(());
+    }
+    let bundle = format!("[{}]", vigil_access::tlp::DEFINITIONS.join(","));
+    let report = import::run(
+        store,
+        vec![input::Input::from_bytes(
+            "the TLP marking definitions",
+            bundle.into_bytes(),
+        )],
+        import::Options::default(),
+    )?;
+    if !report.clean() {
+        bail!(
+            "the TLP marking definitions did not import cleanly: {}",
+            show::first_problem(&report)
+        );
+    }
+    let mut tx = store.begin_import()?;
+    tx.set_meta(KEY, "1")?;
+    tx.commit()?;
+    Ok(())
+}
+
 fn init(g: &Global, no_attack: bool) -> Result<i32> {
     let mut store = SqliteStore::open_write(&g.data)?;
+    ensure_markings(&mut store)?;
     if !no_attack {
         ensure_attack(&mut store, std::io::stderr().is_terminal())?;
     }
@@ -123,20 +157,41 @@ fn init(g: &Global, no_attack: bool) -> Result<i32> {
     Ok(0)
 }
 
-fn serve(g: &Global, listen: &str, no_attack: bool) -> Result<i32> {
+fn serve(
+    g: &Global,
+    listen: &str,
+    no_attack: bool,
+    max_body: usize,
+    default_marking: Option<&str>,
+) -> Result<i32> {
     {
         let mut store = SqliteStore::open_write(&g.data)?;
+        ensure_markings(&mut store)?;
         if !no_attack {
             ensure_attack(&mut store, std::io::stderr().is_terminal())?;
         }
     }
+    if let Some(m) = default_marking {
+        let policy = vigil_access::Policy::with_default(m)
+            .map_err(|e| anyhow::anyhow!("--default-marking: {e}"))?;
+        vigil_store::Accounts::open(&g.data)?
+            .set_setting("default_marking", &policy.default_marking)?;
+    }
     let addr: std::net::SocketAddr = listen
         .parse()
         .with_context(|| format!("--listen {listen}: expected an address like 127.0.0.1:7878"))?;
+    crate::pull::spawn_scheduler(g.data.clone()).context("cannot start the feed scheduler")?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(vigil_server::serve(g.data.clone(), addr))?;
+    rt.block_on(vigil_server::serve(
+        g.data.clone(),
+        addr,
+        vigil_server::Options {
+            max_body,
+            ..vigil_server::Options::default()
+        },
+    ))?;
     Ok(0)
 }
 

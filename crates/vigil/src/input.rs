@@ -19,6 +19,18 @@ pub struct Input {
     pub read_bytes: Arc<AtomicU64>,
 }
 
+impl Input {
+    /// An input held in memory (a TAXII page, built-in data).
+    pub fn from_bytes(name: &str, bytes: Vec<u8>) -> Input {
+        Input {
+            name: name.to_string(),
+            size: Some(bytes.len() as u64),
+            reader: Box::new(std::io::Cursor::new(bytes)),
+            read_bytes: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
 /// Counts bytes as they are read, for the progress bar.
 struct Counting<R> {
     inner: R,

@@ -76,6 +76,13 @@ pub enum Command {
         /// Do not load the bundled MITRE ATT&CK on first start.
         #[arg(long)]
         no_attack: bool,
+        /// The largest TAXII post accepted, in bytes (suffixes K, M, G); larger get 413.
+        #[arg(long, default_value = "100M", value_name = "SIZE", value_parser = parse_size)]
+        max_body: usize,
+        /// The marking unmarked objects are treated as having (TLP:CLEAR, TLP:GREEN, ...,
+        /// or a marking-definition id); remembered in the store. Default: TLP:CLEAR.
+        #[arg(long, value_name = "MARKING")]
+        default_marking: Option<String>,
     },
     /// Create the store and load the bundled MITRE ATT&CK Enterprise (v18.1).
     Init {
@@ -221,4 +228,21 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// A byte size: digits with an optional K, M or G (powers of 1024).
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let (digits, shift) = match t.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&t[..t.len() - 1], 10),
+        Some('M') => (&t[..t.len() - 1], 20),
+        Some('G') => (&t[..t.len() - 1], 30),
+        _ => (t, 0),
+    };
+    digits
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(1usize << shift))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("'{s}' is not a size like 1048576, 512K, 100M or 1G"))
 }

@@ -17,8 +17,6 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vigil_stix::Timestamp;
 use vigil_store::{FeedAuth, Feeds, SqliteStore, StoreError};
@@ -256,13 +254,7 @@ pub fn open_store_waiting(data: &Path, max: Duration) -> Result<SqliteStore> {
 
 /// Imports one page in one transaction.
 fn import_page(data: &Path, page: ObjectsPage, name: String) -> Result<Report> {
-    let bytes = page.into_objects_json().into_bytes();
-    let input = Input {
-        name,
-        size: Some(bytes.len() as u64),
-        reader: Box::new(std::io::Cursor::new(bytes)),
-        read_bytes: Arc::new(AtomicU64::new(0)),
-    };
+    let input = Input::from_bytes(&name, page.into_objects_json().into_bytes());
     let mut store = open_store_waiting(data, LOCK_WAIT)?;
     // Lenient: one bad object from a remote server must not block the feed.
     import::run(
@@ -571,7 +563,6 @@ fn retry_delay(failures: u32, interval: Duration) -> Duration {
 /// feed's `last_error`, and retried with exponential backoff; nothing stops the
 /// thread. It holds the store's writer lock only while importing a page.
 // `vigil serve` starts it (wired by the server's owner).
-#[allow(dead_code)]
 pub fn spawn_scheduler(data: PathBuf) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("vigil-feeds".into())
