@@ -66,19 +66,34 @@ impl Dater {
 }
 
 /// Adds one version of the object `id` to a collection (see `ImportTx::collect`).
+/// `known`: the object's oid, if the caller knows it, and whether the object
+/// was new to the store in this transaction (then no collection holds it yet).
 pub(crate) fn collect(
     tx: &Connection,
     dater: &mut Dater,
     collection: &str,
     rec: &Record,
+    known: Option<(i64, bool)>,
 ) -> rusqlite::Result<()> {
-    let oid: Option<i64> = tx
-        .prepare_cached("SELECT oid FROM objects WHERE idh = ?1 AND id = ?2")?
-        .query_row(params![id_hash(&rec.id), rec.id], |r| r.get(0))
-        .optional()?;
-    let Some(oid) = oid else {
-        return Err(rusqlite::Error::QueryReturnedNoRows);
+    let (oid, new) = match known {
+        Some(k) => k,
+        None => {
+            let oid: Option<i64> = tx
+                .prepare_cached("SELECT oid FROM objects WHERE idh = ?1 AND id = ?2")?
+                .query_row(params![id_hash(&rec.id), rec.id], |r| r.get(0))
+                .optional()?;
+            (oid.ok_or(rusqlite::Error::QueryReturnedNoRows)?, false)
+        }
     };
+    if new {
+        let added = dater.next(tx)?;
+        tx.prepare_cached(
+            "INSERT INTO coll_entries (coll, oid, version, added, latest, earliest)
+             VALUES (?1, ?2, ?3, ?4, 1, 1)",
+        )?
+        .execute(params![collection, oid, rec.version, added])?;
+        return Ok(());
+    }
     let exists: bool = tx
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM coll_entries WHERE coll = ?1 AND oid = ?2 AND version = ?3)",

@@ -345,3 +345,170 @@ fn text_index_is_rebuilt_when_it_does_not_belong_to_the_store() {
     assert!(s.verify().unwrap().problems.is_empty());
     assert_eq!(s.search(&SearchQuery::text("loader")).unwrap().len(), 1);
 }
+
+mod collections {
+    use super::*;
+    use crate::{CollectionQuery, CollectionRead, CollectionWrite, VersionMatch};
+
+    fn post(store: &mut SqliteStore, coll: &str, objs: &[serde_json::Value]) {
+        let mut tx = store.begin_import().unwrap();
+        for o in objs {
+            let r = rec(o.clone());
+            tx.put(&r).unwrap();
+            tx.collect(coll, &r).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+
+    fn query(coll: &str, limit: usize) -> CollectionQuery {
+        CollectionQuery {
+            collection: coll.into(),
+            after_seq: 0,
+            added_after_us: None,
+            ids: vec![],
+            types: vec![],
+            versions: vec![],
+            spec_versions: vec![],
+            limit,
+            max_scan: 100_000,
+        }
+    }
+
+    fn indicator(n: usize) -> serde_json::Value {
+        json!({"type": "indicator", "spec_version": "2.1",
+               "id": format!("indicator--00000000-0000-4000-8000-{n:012}"),
+               "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z",
+               "pattern": "[ipv4-addr:value = '10.0.0.1']", "pattern_type": "stix",
+               "valid_from": "2020-01-01T00:00:00Z"})
+    }
+
+    fn ids(store: &SqliteStore, q: &CollectionQuery) -> (Vec<String>, bool, i64) {
+        let p = store.collection_page(q, &mut Some).unwrap();
+        (
+            p.entries
+                .iter()
+                .map(|e| format!("{} {}", e.id, e.version))
+                .collect(),
+            p.more,
+            p.next_seq,
+        )
+    }
+
+    #[test]
+    fn pages_see_every_entry_once_while_others_write() {
+        let dir = temp();
+        let mut store = SqliteStore::open_write(dir.path()).unwrap();
+        post(&mut store, "c", &(0..25).map(indicator).collect::<Vec<_>>());
+        post(&mut store, "other", &[indicator(99)]);
+        let mut seen = Vec::new();
+        let mut q = query("c", 10);
+        loop {
+            let (page, more, next) = ids(&store, &q);
+            seen.extend(page);
+            // Another writer adds objects between pages; they come after the cursor.
+            if seen.len() == 10 {
+                post(
+                    &mut store,
+                    "c",
+                    &(100..103).map(indicator).collect::<Vec<_>>(),
+                );
+            }
+            if !more {
+                break;
+            }
+            q.after_seq = next;
+        }
+        let unique: std::collections::BTreeSet<_> = seen.iter().collect();
+        assert_eq!(seen.len(), 28);
+        assert_eq!(unique.len(), 28);
+        // Dates strictly increase with the order of addition.
+        let all = store.collection_page(&query("c", 1000), &mut Some).unwrap();
+        assert!(all
+            .entries
+            .windows(2)
+            .all(|w| w[0].added_us < w[1].added_us && w[0].seq < w[1].seq));
+        // added_after starts after the given instant.
+        let mut q = query("c", 1000);
+        q.added_after_us = Some(all.entries[24].added_us);
+        assert_eq!(ids(&store, &q).0.len(), 3);
+    }
+
+    #[test]
+    fn versions_first_last_all_and_removal() {
+        let dir = temp();
+        let mut store = SqliteStore::open_write(dir.path()).unwrap();
+        post(&mut store, "c", &[malware("2021-01-01T00:00:00Z", "b")]);
+        post(&mut store, "c", &[malware("2020-06-01T00:00:00.000Z", "a")]);
+        post(&mut store, "c", &[malware("2022-01-01T00:00:00Z", "c")]);
+        // Posting a version again changes nothing.
+        post(&mut store, "c", &[malware("2022-01-01T00:00:00.000Z", "c")]);
+        fn names(store: &SqliteStore, versions: Vec<VersionMatch>) -> Vec<String> {
+            let mut q = query("c", 100);
+            q.versions = versions;
+            store
+                .collection_page(&q, &mut Some)
+                .unwrap()
+                .entries
+                .iter()
+                .map(|e| {
+                    serde_json::from_str::<serde_json::Value>(&e.json).unwrap()["name"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect()
+        }
+        assert_eq!(names(&store, vec![]), ["c"]);
+        assert_eq!(names(&store, vec![VersionMatch::First]), ["a"]);
+        assert_eq!(names(&store, vec![VersionMatch::All]), ["b", "a", "c"]);
+        let at = Timestamp::parse("2021-01-01T00:00:00.000Z")
+            .unwrap()
+            .instant_key();
+        assert_eq!(
+            names(&store, vec![VersionMatch::At(at), VersionMatch::Last]),
+            ["b", "c"]
+        );
+        let mut q = query("c", 100);
+        q.spec_versions = vec!["2.0".into()];
+        assert!(ids(&store, &q).0.is_empty());
+        // Removing the newest makes the next one the last.
+        let removed = store
+            .remove_from_collection("c", ID, &[VersionMatch::Last], &[])
+            .unwrap();
+        assert_eq!(removed, 1);
+        assert_eq!(names(&store, vec![]), ["b"]);
+        assert_eq!(store.remove_from_collection("c", ID, &[], &[]).unwrap(), 2);
+        assert!(names(&store, vec![VersionMatch::All]).is_empty());
+        // The versions stay in the store.
+        assert_eq!(store.history(ID).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn keep_filters_without_shortening_pages() {
+        let dir = temp();
+        let mut store = SqliteStore::open_write(dir.path()).unwrap();
+        post(&mut store, "c", &(0..30).map(indicator).collect::<Vec<_>>());
+        // Hide every other object: pages still fill up to the limit.
+        let mut q = query("c", 5);
+        let mut kept = 0;
+        loop {
+            let p = store
+                .collection_page(&q, &mut |e| {
+                    (e.id.as_bytes()[e.id.len() - 1] % 2 == 0).then_some(e)
+                })
+                .unwrap();
+            assert!(p.entries.len() == 5 || !p.more);
+            kept += p.entries.len();
+            if !p.more {
+                break;
+            }
+            q.after_seq = p.next_seq;
+        }
+        assert_eq!(kept, 15);
+        // A scan budget ends a page early with `more` set.
+        let mut q = query("c", 100);
+        q.max_scan = 7;
+        let p = store.collection_page(&q, &mut Some).unwrap();
+        assert_eq!((p.entries.len(), p.more), (7, true));
+    }
+}

@@ -32,6 +32,9 @@ struct SqliteImport<'a> {
     next_oid: i64,
     /// Dates the TAXII collection entries this import adds.
     dater: super::collections::Dater,
+    /// The object `put` last wrote: its id, oid, and whether it was new to the
+    /// store (then no collection can hold it yet).
+    last_put: Option<(String, i64, bool)>,
     /// Whether this import runs with a rollback journal (see `begin_import`)
     /// and must put the store back into WAL mode when done.
     bulk: bool,
@@ -118,6 +121,7 @@ impl WriteStore for SqliteStore {
             sets: MarkingSets::default(),
             next_oid,
             dater: Default::default(),
+            last_put: None,
             bulk,
         }))
     }
@@ -255,8 +259,10 @@ impl ImportTx for SqliteImport<'_> {
             ])?;
             insert_refs(tx, rec, oid)?;
             text.put(oid, rec, false)?;
+            self.last_put = Some((rec.id.clone(), oid, true));
             return Ok(PutOutcome::Added);
         };
+        self.last_put = Some((rec.id.clone(), oid, false));
         let existing: Option<String> = tx
             .prepare_cached("SELECT json FROM versions WHERE oid = ?1 AND version = ?2")?
             .query_row(params![oid, rec.version], |r| r.get(0))
@@ -283,7 +289,15 @@ impl ImportTx for SqliteImport<'_> {
 
     fn collect(&mut self, collection: &str, rec: &Record) -> Result<()> {
         let tx = self.tx.as_ref().ok_or_else(gone)?;
-        super::collections::collect(tx, &mut self.dater, collection, rec)?;
+        let known = match &self.last_put {
+            Some((id, oid, new)) if *id == rec.id => Some((*oid, *new)),
+            _ => None,
+        };
+        super::collections::collect(tx, &mut self.dater, collection, rec, known)?;
+        if let Some(last) = &mut self.last_put {
+            // The object is in a collection now.
+            last.2 = false;
+        }
         Ok(())
     }
 
