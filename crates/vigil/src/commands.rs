@@ -53,6 +53,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             format,
             all_versions,
             output,
+            clearance,
         } => export(
             &g,
             ExportFilter {
@@ -61,6 +62,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             },
             format,
             output.as_deref(),
+            &clearance,
         ),
         Command::Validate { paths, warnings } => validate(&g, &paths, warnings),
         Command::Verify => verify(&g),
@@ -341,8 +343,38 @@ fn export(
     filter: ExportFilter,
     format: ExportFormat,
     output: Option<&std::path::Path>,
+    clearance: &[String],
 ) -> Result<i32> {
     let store = SqliteStore::open_read(&g.data)?;
+    // Every object goes through the access view: the operator's full clearance
+    // by default, or the one asked for.
+    let clearance = if clearance.is_empty() {
+        vigil_access::Clearance::full()
+    } else {
+        vigil_access::Clearance::parse(clearance)
+            .map_err(|e| anyhow::anyhow!("--clearance: {e}"))?
+    };
+    let setting = if g.data.join(vigil_store::ACCESS_FILE).is_file() {
+        vigil_store::Accounts::open(&g.data)?.setting("default_marking")?
+    } else {
+        None
+    };
+    let policy = match setting {
+        Some(m) => vigil_access::Policy { default_marking: m },
+        None => vigil_access::Policy::default(),
+    };
+    let mut sensitive = 0u64;
+    let mut seen = |json: &str| -> Option<String> {
+        let text = match vigil_access::view(&policy, &clearance, json) {
+            vigil_access::View::Hidden => return None,
+            vigil_access::View::Whole(t) => t.to_string(),
+            vigil_access::View::Redacted(t) => t,
+        };
+        if vigil_access::needs_read_audit(&text) {
+            sensitive += 1;
+        }
+        Some(text)
+    };
     let mut out: Box<dyn Write> = match output {
         Some(p) => Box::new(BufWriter::with_capacity(
             1 << 16,
@@ -367,6 +399,9 @@ fn export(
             )?;
             let mut first = true;
             let n = store.export(&filter, &mut |json| {
+                let Some(json) = seen(json) else {
+                    return Ok(());
+                };
                 let sep: &[u8] = if first { b"\n" } else { b",\n" };
                 first = false;
                 guard(
@@ -378,6 +413,9 @@ fn export(
         }
         ExportFormat::Jsonl => store
             .export(&filter, &mut |json| {
+                let Some(json) = seen(json) else {
+                    return Ok(());
+                };
                 guard(
                     out.write_all(json.as_bytes())
                         .and_then(|()| out.write_all(b"\n")),
@@ -392,6 +430,14 @@ fn export(
     tail?;
     out.flush()?;
     tracing::debug!("exported {n} objects");
+    if sensitive > 0 {
+        crate::admin::record(
+            g,
+            "read",
+            "export",
+            format!("{sensitive} objects marked TLP:AMBER or above"),
+        )?;
+    }
     Ok(0)
 }
 

@@ -167,6 +167,11 @@ pub enum Command {
         /// Write to this file instead of stdout.
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Export only what this clearance may see (repeatable: TLP:GREEN,
+        /// TLP:AMBER, a marking-definition id, ...): objects beyond it are left
+        /// out, granular-marked properties beyond it removed. Default: everything.
+        #[arg(long, value_name = "MARKING")]
+        clearance: Vec<String>,
     },
     /// Validate STIX objects against the STIX 2.1 spec without importing them.
     ///
