@@ -8,11 +8,16 @@ use std::time::{Duration, Instant};
 
 /// A minimal HTTP/1.1 GET; returns (status, body).
 fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    get_with(port, path, "")
+}
+
+/// A GET with extra header lines (each ending in CRLF).
+fn get_with(port: u16, path: &str, headers: &str) -> Option<(u16, String)> {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{headers}\r\n"
     )
     .ok()?;
     let mut buf = Vec::new();
@@ -159,4 +164,143 @@ fn first_start_loads_attack_and_serves_the_api() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Starts `vigil serve --no-attack` on a free port; waits for /healthz.
+fn start(data: &std::path::Path) -> (Server, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = vigil(
+        data,
+        &[
+            "serve",
+            "--no-attack",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    let mut server = Server(child);
+    let start = Instant::now();
+    while get(port, "/healthz").is_none() {
+        assert!(server.0.try_wait().unwrap().is_none(), "serve exited early");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "serve did not come up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, port)
+}
+
+fn basic(user: &str, password: &str) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let raw = format!("{user}:{password}").into_bytes();
+    let mut out = String::new();
+    for c in raw.chunks(3) {
+        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    format!("Authorization: Basic {out}\r\n")
+}
+
+#[test]
+fn credentials_are_required_once_a_user_exists() {
+    let dir = TempDir::new("serve-auth");
+    let data = dir.join("data");
+    let (_server, port) = start(&data);
+    // No user yet: loopback is served anonymously, with full clearance.
+    assert_eq!(get(port, "/api/v1/stats").unwrap().0, 200);
+
+    let out = vigil(
+        &data,
+        &[
+            "user",
+            "add",
+            "ana",
+            "--password-stdin",
+            "--clearance",
+            "TLP:GREEN",
+        ],
+    )
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .spawn()
+    .and_then(|mut c| {
+        c.stdin.take().unwrap().write_all(b"s3cret-pass\n")?;
+        c.wait_with_output()
+    })
+    .unwrap();
+    assert!(out.status.success());
+    // From the next request on, credentials are needed (the health check excepted).
+    let (s, body) = get(port, "/api/v1/stats").unwrap();
+    assert_eq!(s, 401, "{body}");
+    assert_eq!(get(port, "/healthz").unwrap().0, 200);
+    let (s, body) = get_with(
+        port,
+        "/taxii2/",
+        "Accept: application/taxii+json;version=2.1\r\n",
+    )
+    .unwrap();
+    assert_eq!(s, 401);
+    assert!(
+        body.contains("\"http_status\":\"401\""),
+        "a TAXII error message: {body}"
+    );
+    assert_eq!(
+        get_with(port, "/api/v1/stats", &basic("ana", "s3cret-pass"))
+            .unwrap()
+            .0,
+        200
+    );
+
+    let token = vigil(&data, &["user", "token", "ana"]).output().unwrap();
+    assert!(token.status.success());
+    let token = String::from_utf8(token.stdout).unwrap().trim().to_string();
+    let bearer = format!("Authorization: Bearer {token}\r\n");
+    assert_eq!(get_with(port, "/api/v1/stats", &bearer).unwrap().0, 200);
+    assert_eq!(
+        get_with(port, "/api/v1/stats", "Authorization: Bearer vgl_0000\r\n")
+            .unwrap()
+            .0,
+        401
+    );
+
+    // Failed logins are rate limited per user and address: the sixth try is
+    // refused without checking the password, even a right one...
+    for _ in 0..5 {
+        assert_eq!(
+            get_with(port, "/api/v1/stats", &basic("ana", "wrong"))
+                .unwrap()
+                .0,
+            401
+        );
+    }
+    let (s, _) = get_with(port, "/api/v1/stats", &basic("ana", "s3cret-pass")).unwrap();
+    assert_eq!(s, 429);
+    // ...while the token still works.
+    assert_eq!(get_with(port, "/api/v1/stats", &bearer).unwrap().0, 200);
+
+    // Every failure and the token's creation are in the audit trail, intact.
+    let tail = vigil(&data, &["audit", "tail", "-n", "50", "--json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&tail.stdout);
+    assert!(text.matches("login-failure").count() >= 6, "{text}");
+    assert!(text.contains("token-create"), "{text}");
+    let verify = vigil(&data, &["audit", "verify"]).output().unwrap();
+    assert!(verify.status.success());
 }
