@@ -9,33 +9,49 @@ use vigil_store::{AuditEntry, AuditLog};
 /// How many entries one append holds at most.
 const BATCH: usize = 1000;
 
+enum Msg {
+    Entry(AuditEntry),
+    /// Answer once everything sent before is written.
+    Flush(mpsc::Sender<()>),
+}
+
 /// Sends entries to the audit thread. Cheap to clone.
 #[derive(Clone)]
 pub struct AuditSink {
-    tx: mpsc::Sender<AuditEntry>,
+    tx: mpsc::Sender<Msg>,
 }
 
 impl AuditSink {
     /// Starts the audit thread for the data directory `dir`.
     pub fn start(dir: PathBuf) -> Result<AuditSink, vigil_store::StoreError> {
         let log = AuditLog::open(&dir)?;
-        let (tx, rx) = mpsc::channel::<AuditEntry>();
+        let (tx, rx) = mpsc::channel::<Msg>();
         std::thread::Builder::new()
             .name("audit".into())
             .spawn(move || {
                 while let Ok(first) = rx.recv() {
-                    let mut batch = vec![first];
-                    while batch.len() < BATCH {
-                        match rx.try_recv() {
-                            Ok(e) => batch.push(e),
-                            Err(_) => break,
+                    let mut batch = Vec::new();
+                    let mut waiting = Vec::new();
+                    let mut next = Some(first);
+                    while let Some(m) = next.take() {
+                        match m {
+                            Msg::Entry(e) => batch.push(e),
+                            Msg::Flush(done) => waiting.push(done),
+                        }
+                        if batch.len() < BATCH {
+                            next = rx.try_recv().ok();
                         }
                     }
-                    if let Err(e) = log.append(&batch) {
-                        tracing::error!(
-                            "cannot append {} entries to the audit log: {e}",
-                            batch.len()
-                        );
+                    if !batch.is_empty() {
+                        if let Err(e) = log.append(&batch) {
+                            tracing::error!(
+                                "cannot append {} entries to the audit log: {e}",
+                                batch.len()
+                            );
+                        }
+                    }
+                    for w in waiting {
+                        let _ = w.send(());
                     }
                 }
             })
@@ -48,7 +64,15 @@ impl AuditSink {
 
     /// Queues an entry.
     pub fn record(&self, entry: AuditEntry) {
-        let _ = self.tx.send(entry);
+        let _ = self.tx.send(Msg::Entry(entry));
+    }
+
+    /// Waits (at most `limit`) until every entry queued before is written.
+    pub fn flush(&self, limit: std::time::Duration) {
+        let (done, wait) = mpsc::channel();
+        if self.tx.send(Msg::Flush(done)).is_ok() {
+            let _ = wait.recv_timeout(limit);
+        }
     }
 }
 

@@ -75,6 +75,11 @@ impl Auth {
         }
     }
 
+    /// Where this server's audit entries go.
+    pub fn audit(&self) -> &AuditSink {
+        &self.audit
+    }
+
     /// Whether any user exists (as of the accounts database now).
     pub fn users_exist(&self) -> Result<bool, String> {
         self.refresh()?;

@@ -495,7 +495,7 @@ pub async fn serve(dir: PathBuf, addr: SocketAddr, options: Options) -> Result<(
             "no user exists yet: anonymous requests from loopback are served with full clearance, all others refused; `vigil user add NAME --password-stdin` makes every request need credentials"
         );
     }
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
@@ -504,7 +504,10 @@ pub async fn serve(dir: PathBuf, addr: SocketAddr, options: Options) -> Result<(
     .map_err(|source| ServeError::Io {
         addr: bound,
         source,
-    })
+    });
+    // Nothing audited is lost to a clean stop.
+    auth.audit().flush(std::time::Duration::from_secs(10));
+    served
 }
 
 async fn shutdown() {
