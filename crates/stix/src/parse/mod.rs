@@ -620,6 +620,14 @@ impl<R: Read> Scanner<R> {
             }
             self.pos += 1;
             let c = self.expect_more("an object", open_at)?;
+            if self.envelope && key == "objects" && (c != b'[' || streamed) {
+                let why = if streamed {
+                    "'objects' is given twice"
+                } else {
+                    "'objects' must be a list of STIX objects"
+                };
+                return Err(self.syntax(self.pos, format!("a TAXII envelope's {why}")));
+            }
             let is_bundle_so_far =
                 self.envelope || object_type.as_deref().is_none_or(|t| t == "bundle");
             if key == "objects" && c == b'[' && is_bundle_so_far && !streamed {

@@ -301,7 +301,17 @@ fn envelopes_stream_their_objects() {
     assert_eq!(got, [r#"{"type": "x-a"}"#, r#"{"type": "x-b"}"#]);
     let empty = split_envelope(&b"{}"[..], |_| ControlFlow::Continue(())).unwrap();
     assert_eq!(empty.objects, 0);
-    for bad in [&b"[]"[..], b"", b"{\"objects\": [}", b"{} {}", b"\"x\""] {
+    for bad in [
+        &b"[]"[..],
+        b"",
+        b"{\"objects\": [}",
+        b"{} {}",
+        b"\"x\"",
+        b"{\"objects\": 5}",
+        b"{\"objects\": null}",
+        b"{\"objects\": {\"type\": \"x\"}}",
+        b"{\"objects\": [], \"objects\": []}",
+    ] {
         assert!(
             split_envelope(bad, |_| ControlFlow::Continue(())).is_err(),
             "{}",
