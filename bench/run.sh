@@ -11,9 +11,13 @@
 #         pattern    issue 3: vigil match vs stix2-matcher and rstix, scaling to 1M
 #                    indicators, criterion (bench/pattern/run.py; ~15 min, the first
 #                    run also generates the workloads under bench/out/pattern/)
+#         taxii      issue 4: Vigil's TAXII 2.1 server vs medallion under wrk, Vigil at
+#                    1k and 1M objects, posting 10k-object envelopes (bench/taxii/run.py;
+#                    ~12 min; installs wrk with apt-get and medallion into .venv if missing)
 #   No PART: all of them, in that order.
 # Environment: REPS (attack, default 7), RUNS (latency, default 50), COUNT (million,
-# default 1000000), PYTHON (the CPython running json.load, default python3),
+# default 1000000; also the taxii part's big collection), PYTHON (the CPython running
+# json.load, default python3), TAXII_ARGS (more arguments for bench/taxii/run.py, e.g. --perf),
 # NO_BUILD=1 (skip cargo build --release), PATTERN_PARTS (the pattern part's own parts:
 # oasis scaling criterion; default all three and their summary).
 set -euo pipefail
@@ -22,12 +26,12 @@ cd "$(dirname "$0")/.."
 parts=()
 for a in "$@"; do
   case "$a" in
-    attack|million|latency|criterion|pattern) parts+=("$a") ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
-    *) echo "bench/run.sh: unknown part '$a' (attack, million, latency, criterion, pattern)" >&2; exit 2 ;;
+    attack|million|latency|criterion|pattern|taxii) parts+=("$a") ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown part '$a' (attack, million, latency, criterion, pattern, taxii)" >&2; exit 2 ;;
   esac
 done
-[ ${#parts[@]} -eq 0 ] && parts=(attack million latency criterion pattern)
+[ ${#parts[@]} -eq 0 ] && parts=(attack million latency criterion pattern taxii)
 
 py=(python3 bench/store_bench.py --python "${PYTHON:-python3}")
 started=$(date +%s)
@@ -55,12 +59,20 @@ for p in "${parts[@]}"; do
     pattern)
       # shellcheck disable=SC2086  # PATTERN_PARTS is a list of words
       python3 bench/pattern/run.py ${PATTERN_PARTS:-} ;;
+    taxii)
+      command -v wrk >/dev/null || apt-get install -y wrk >/dev/null
+      if ! .venv/bin/python -c 'import medallion, requests' 2>/dev/null; then
+        [ -x .venv/bin/python ] || python3 -m venv .venv
+        .venv/bin/pip install --quiet -r tests/interop/requirements.txt
+      fi
+      # shellcheck disable=SC2086  # TAXII_ARGS is a list of words
+      .venv/bin/python bench/taxii/run.py --count "${COUNT:-1000000}" ${TAXII_ARGS:-} ;;
   esac
 done
 
 # The store's table, when a store part ran (the pattern part prints its own).
 for p in "${parts[@]}"; do
-  if [ "$p" != pattern ]; then
+  if [ "$p" != pattern ] && [ "$p" != taxii ]; then
     "${py[@]}" summary --since "$started"
     break
   fi
