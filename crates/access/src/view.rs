@@ -198,15 +198,20 @@ pub fn audited_marking(id: &str) -> bool {
     tlp::level_of(id).is_some_and(tlp::Level::audited)
 }
 
+/// Searchers built once (building one costs more than a search of a short object).
+static MARKING_ID: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"marking-definition--"));
+static MARKING: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"marking"));
+
 /// Whether sending the object `json` must be recorded in the audit log: an object
 /// or granular marking of it is TLP AMBER, AMBER+STRICT or RED. Ask it of what
 /// [`view`] returned, so that redacted data does not count. Errs towards true: an
 /// audited id anywhere in the text counts, and so does text it cannot read.
 pub fn needs_read_audit(json: &str) -> bool {
     if !has_unicode_escape(json) {
-        const PREFIX: &[u8] = b"marking-definition--";
         let bytes = json.as_bytes();
-        return memchr::memmem::find_iter(bytes, PREFIX).any(|at| {
+        return MARKING_ID.find_iter(bytes).any(|at| {
             bytes
                 .get(at..at + tlp::TLP2_RED.len())
                 .and_then(|id| std::str::from_utf8(id).ok())
@@ -234,7 +239,7 @@ fn looks_like_object(json: &str) -> bool {
 /// `\u` escape that could spell one.
 fn may_be_marked(json: &str) -> bool {
     let bytes = json.as_bytes();
-    memchr::memmem::find_iter(bytes, b"marking").any(|at| {
+    MARKING.find_iter(bytes).any(|at| {
         let before = &bytes[..at];
         let after = &bytes[at..];
         (before.ends_with(b"\"object_") && after.starts_with(b"marking_refs\""))

@@ -415,16 +415,26 @@ impl Default for Options {
     }
 }
 
-/// The accounts database as the TAXII routes' directory of collections.
-struct Collections(std::sync::Mutex<Accounts>);
+/// The accounts database as the TAXII routes' directory of collections: the
+/// list is kept in memory and read again when the accounts' generation changes
+/// (checked on every call, ~1 µs).
+struct Collections {
+    accounts: Accounts,
+    cached: std::sync::Mutex<Option<(u64, Arc<Vec<vigil_store::Collection>>)>>,
+}
 
 impl vigil_taxii::server::Directory for Collections {
-    fn collections(&self) -> Result<Vec<vigil_store::Collection>, String> {
-        self.0
-            .lock()
-            .map_err(|e| e.to_string())?
-            .collections()
-            .map_err(|e| e.to_string())
+    fn collections(&self) -> Result<Arc<Vec<vigil_store::Collection>>, String> {
+        let generation = self.accounts.generation().map_err(|e| e.to_string())?;
+        let mut cached = self.cached.lock().map_err(|e| e.to_string())?;
+        if let Some((g, list)) = &*cached {
+            if *g == generation {
+                return Ok(list.clone());
+            }
+        }
+        let list = Arc::new(self.accounts.collections().map_err(|e| e.to_string())?);
+        *cached = Some((generation, list.clone()));
+        Ok(list)
     }
 }
 
@@ -444,7 +454,10 @@ pub fn app(dir: PathBuf, options: &Options) -> Result<(Router, Arc<Auth>), Serve
         .map_err(|source| ServeError::Start(format!("cannot start the TAXII writer: {source}")))?;
     let taxii = vigil_taxii::server::router(vigil_taxii::server::Taxii {
         pool: pool.clone(),
-        directory: Arc::new(Collections(std::sync::Mutex::new(Accounts::open(&dir)?))),
+        directory: Arc::new(Collections {
+            accounts: Accounts::open(&dir)?,
+            cached: std::sync::Mutex::new(None),
+        }),
         writer,
         policy: policy.clone(),
         audit: Arc::new(audit.clone()),
