@@ -19,7 +19,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use vigil_stix::Timestamp;
-use vigil_store::{FeedAuth, Feeds, SqliteStore, StoreError};
+use vigil_store::{FeedAuth, Feeds, SqliteStore};
 use vigil_taxii::client::{Auth, Client, ObjectsPage, ObjectsQuery};
 
 /// Objects asked for per page (servers may send fewer).
@@ -234,22 +234,7 @@ fn before(a: &str, b: &str) -> bool {
 /// Opens the store for writing, waiting (with backoff) up to `max` while
 /// another process holds it.
 pub fn open_store_waiting(data: &Path, max: Duration) -> Result<SqliteStore> {
-    let start = Instant::now();
-    let mut delay = Duration::from_millis(100);
-    loop {
-        match SqliteStore::open_write(data) {
-            Ok(s) => return Ok(s),
-            Err(e @ StoreError::Locked { .. }) => {
-                if start.elapsed() >= max {
-                    bail!("{e} (waited {} s for it)", start.elapsed().as_secs());
-                }
-                tracing::debug!("{e}; waiting {delay:?}");
-                std::thread::sleep(delay);
-                delay = (delay * 2).min(Duration::from_secs(5));
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
+    Ok(SqliteStore::open_write_waiting(data, max)?)
 }
 
 /// Imports one page in one transaction.

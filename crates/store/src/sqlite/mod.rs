@@ -168,6 +168,29 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Like [`open_write`](Self::open_write), but while another process holds the
+    /// store, waits (with backoff, up to `max`) instead of failing at once; the
+    /// `Locked` error after `max` says how long it waited.
+    pub fn open_write_waiting(dir: &Path, max: std::time::Duration) -> Result<SqliteStore> {
+        let start = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(20);
+        loop {
+            match SqliteStore::open_write(dir) {
+                Err(StoreError::Locked { .. }) if start.elapsed() < max => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_secs(2));
+                }
+                Err(StoreError::Locked { dir, holder }) => {
+                    return Err(StoreError::Locked {
+                        dir,
+                        holder: format!("{holder}; waited {} s", start.elapsed().as_secs()),
+                    })
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Opens an existing store in `dir` for reading. Never writes.
     pub fn open_read(dir: &Path) -> Result<SqliteStore> {
         let path = dir.join(DB_FILE);

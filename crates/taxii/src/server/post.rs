@@ -22,18 +22,19 @@ use std::collections::{HashMap, VecDeque};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use vigil_access::Principal;
 use vigil_stix::parse::{parse_object, split_envelope, ObjectSlice, Piece, Position};
 use vigil_stix::{check_with_source, Severity, Timestamp};
 use vigil_store::{
-    AuditEntry, CollectionWrite, PutOutcome, Record, SqliteStore, StoreError, VersionMatch,
-    WriteStore,
+    AuditEntry, CollectionWrite, PutOutcome, Record, SqliteStore, VersionMatch, WriteStore,
 };
 
 /// How long the writer waits for `DATA/lock` (another process importing) before
 /// giving up on a job.
 const LOCK_WAIT: Duration = Duration::from_secs(120);
+/// How long the writer keeps the store open after its last job.
+const KEEP_OPEN: Duration = Duration::from_millis(1000);
 /// How many finished statuses are kept (oldest dropped first).
 const KEEP_STATUSES: usize = 10_000;
 
@@ -163,21 +164,6 @@ impl Writer {
     }
 }
 
-/// Opens the store for writing, waiting while another process holds it.
-fn open_waiting(dir: &std::path::Path) -> Result<SqliteStore, StoreError> {
-    let start = Instant::now();
-    let mut pause = Duration::from_millis(20);
-    loop {
-        match SqliteStore::open_write(dir) {
-            Err(StoreError::Locked { .. }) if start.elapsed() < LOCK_WAIT => {
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_secs(1));
-            }
-            other => return other,
-        }
-    }
-}
-
 fn writer_loop(
     dir: PathBuf,
     inbox: mpsc::Receiver<Job>,
@@ -185,7 +171,7 @@ fn writer_loop(
     audit: Arc<dyn super::Audit>,
 ) {
     while let Ok(first) = inbox.recv() {
-        let mut store = match open_waiting(&dir) {
+        let mut store = match SqliteStore::open_write_waiting(&dir, LOCK_WAIT) {
             Ok(s) => Some(s),
             Err(e) => {
                 tracing::error!("TAXII writer cannot open the store: {e}");
@@ -195,8 +181,9 @@ fn writer_loop(
         let mut job = Some(first);
         while let Some(j) = job.take() {
             run_job(store.as_mut(), j, &statuses, &*audit);
-            // Keep the store open while work is queued; release the lock when idle.
-            job = inbox.try_recv().ok();
+            // Keep the store (and its warm page cache) while posts keep coming;
+            // release the lock once none came for a moment, so that imports can run.
+            job = inbox.recv_timeout(KEEP_OPEN).ok();
         }
         drop(store);
     }
