@@ -37,7 +37,8 @@ use std::sync::Arc;
 use vigil_access::{Policy, Principal, View};
 use vigil_stix::Timestamp;
 use vigil_store::{
-    Accounts, AuditEntry, NeighborQuery, ReadPool, ReadStore, SearchQuery, SqliteStore, StoreError,
+    Accounts, AuditEntry, EdgeKind, Graph, GraphEdge, NeighborQuery, ReadPool, ReadStore,
+    SearchQuery, SqliteStore, StoreError,
 };
 
 /// Read connections to the store (see [`ReadPool`]).
@@ -142,6 +143,36 @@ fn resolve(s: &SqliteStore, key: &str) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no object matches '{key}'")))
 }
 
+/// [`resolve`] for a principal: an external id finds an object only if what
+/// the principal sees of it still names that id (a granular marking may have
+/// removed the reference), so a lookup does not tell what was removed.
+fn resolve_for(
+    s: &SqliteStore,
+    st: &AppState,
+    who: &Principal,
+    key: &str,
+) -> Result<String, ApiError> {
+    let id = resolve(s, key)?;
+    let key = key.trim();
+    if who.full || key.contains("--") {
+        return Ok(id);
+    }
+    let quoted = serde_json::to_string(key).unwrap_or_default();
+    let named = s.get(&id)?.is_some_and(|v| {
+        vigil_access::view(&st.policy, &who.clearance, &v.json)
+            .text()
+            .is_some_and(|t| t.contains(&quoted))
+    });
+    if named {
+        Ok(id)
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no object matches '{key}'"),
+        ))
+    }
+}
+
 fn list(param: &Option<String>) -> Vec<String> {
     param
         .as_deref()
@@ -173,8 +204,9 @@ async fn object(
         }
     };
     let shown = key.clone();
+    let (state, who2) = (st.clone(), who.clone());
     let v = blocking(&st, move |s| {
-        let id = resolve(s, &key)?;
+        let id = resolve_for(s, &state, &who2, &key)?;
         let v = match &as_of {
             None => s.get(&id)?,
             Some(k) => s.get_as_of(&id, k)?,
@@ -201,8 +233,9 @@ async fn history(
     Path(key): Path<String>,
 ) -> ApiResult {
     let shown = key.clone();
+    let (state, who2) = (st.clone(), who.clone());
     let versions = blocking(&st, move |s| {
-        let id = resolve(s, &key)?;
+        let id = resolve_for(s, &state, &who2, &key)?;
         Ok(s.history(&id)?)
     })
     .await?;
@@ -227,6 +260,54 @@ struct NeighborParams {
     max_nodes: Option<usize>,
 }
 
+/// What one principal sees of the objects a walk meets, each decided once:
+/// `None` hidden, `Some(Null)` not in the store, else the object as seen.
+struct Sight<'a> {
+    st: &'a AppState,
+    who: &'a Principal,
+    seen: std::collections::HashMap<String, Option<Value>>,
+}
+
+impl Sight<'_> {
+    fn of(&mut self, s: &SqliteStore, id: &str) -> Result<Option<&Value>, ApiError> {
+        if !self.seen.contains_key(id) {
+            let view = match s.get(id)? {
+                None => Some(Value::Null),
+                Some(v) => seen(self.st, self.who, v.json)
+                    .and_then(|t| serde_json::from_str::<Value>(&t).ok()),
+            };
+            self.seen.insert(id.to_owned(), view);
+        }
+        Ok(self.seen[id].as_ref())
+    }
+
+    /// Whether the principal sees the edge: the object it comes from still
+    /// holds it (relationship: source, target and type; else the reference).
+    fn edge(&mut self, s: &SqliteStore, e: &GraphEdge) -> Result<bool, ApiError> {
+        let Some(via) = self.of(s, &e.via)? else {
+            return Ok(false);
+        };
+        Ok(match e.kind {
+            EdgeKind::Relationship => {
+                via["source_ref"] == e.source.as_str()
+                    && via["target_ref"] == e.target.as_str()
+                    && via["relationship_type"] == e.rel.as_str()
+            }
+            EdgeKind::Reference => {
+                let holds = |m: &Value| match &m[e.rel.as_str()] {
+                    Value::String(t) => *t == e.target,
+                    Value::Array(l) => l.iter().any(|t| *t == e.target.as_str()),
+                    _ => false,
+                };
+                holds(via)
+                    || via["extensions"]
+                        .as_object()
+                        .is_some_and(|x| x.values().any(holds))
+            }
+        })
+    }
+}
+
 async fn neighbors(
     State(st): State<AppState>,
     Extension(who): Extension<Arc<Principal>>,
@@ -239,78 +320,107 @@ async fn neighbors(
     }
     let state = st.clone();
     let graph = blocking(&st, move |s| {
-        let id = resolve(s, &key)?;
-        let mut g = s.neighbors(&NeighborQuery {
-            id,
-            depth,
-            rel: list(&p.rel),
-            include_revoked: p.include_revoked.unwrap_or(false),
-            max_nodes: p.max_nodes.unwrap_or(10_000).min(100_000),
-        })?;
-        // Every node and every relationship an edge goes through must be visible;
-        // a node's name comes from what the principal may see of it.
-        let mut hidden = HashSet::new();
-        // What the principal sees of an object: None if hidden; else its text.
-        let check = |s: &SqliteStore, id: &str| -> Result<Option<String>, ApiError> {
-            Ok(match s.get(id)? {
-                None => Some(String::new()),
-                Some(v) => seen(&state, &who, v.json),
-            })
+        let root = resolve_for(s, &state, &who, &key)?;
+        let rel = list(&p.rel);
+        let include_revoked = p.include_revoked.unwrap_or(false);
+        let max_nodes = p.max_nodes.unwrap_or(10_000).clamp(1, 100_000);
+        let mut sight = Sight {
+            st: &state,
+            who: &who,
+            seen: Default::default(),
         };
-        for n in &mut g.nodes {
-            if !n.known {
-                continue;
-            }
-            match check(s, &n.id)? {
-                None => {
-                    hidden.insert(n.id.clone());
-                }
-                Some(text) => {
-                    n.name = serde_json::from_str::<Value>(&text)
-                        .ok()
-                        .and_then(|o| o.get("name").and_then(Value::as_str).map(str::to_string));
-                    n.external_id = n.external_id.take().filter(|e| text.contains(e.as_str()));
-                }
-            }
+        let hidden = || ApiError::new(StatusCode::NOT_FOUND, format!("no object matches '{root}'"));
+        if sight.of(s, &root)?.is_none() {
+            return Err(hidden());
         }
-        if hidden.contains(&g.root) {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                format!("no object matches '{}'", g.root),
-            ));
-        }
-        let vias: HashSet<String> = g.edges.iter().map(|e| e.via.clone()).collect();
-        for via in vias {
-            if !hidden.contains(&via) && check(s, &via)?.is_none() {
-                hidden.insert(via);
-            }
-        }
-        g.nodes.retain(|n| !hidden.contains(&n.id));
-        g.edges.retain(|e| {
-            !hidden.contains(&e.source) && !hidden.contains(&e.target) && !hidden.contains(&e.via)
-        });
-        // Nodes reached only through hidden edges are not reachable for this principal.
-        let mut reach: HashSet<&str> = HashSet::from([g.root.as_str()]);
-        loop {
-            let before = reach.len();
-            for e in &g.edges {
-                if reach.contains(e.source.as_str()) || reach.contains(e.target.as_str()) {
-                    reach.insert(e.source.as_str());
-                    reach.insert(e.target.as_str());
+        // Walked one hop at a time over what the principal sees, so that depths
+        // and reach never go through a hidden object, relationship or reference.
+        let mut g = Graph {
+            root: root.clone(),
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            truncated: false,
+        };
+        let mut depths = std::collections::HashMap::from([(root.clone(), 0usize)]);
+        let mut edge_keys = HashSet::new();
+        let query = |id: &str, depth: usize| NeighborQuery {
+            id: id.to_owned(),
+            depth,
+            rel: rel.clone(),
+            include_revoked,
+            max_nodes: usize::MAX,
+        };
+        let mut first = s.neighbors(&query(&root, 0))?.nodes.swap_remove(0);
+        name_node(&mut sight, s, &mut first)?;
+        g.nodes.push(first);
+        let mut frontier = vec![root.clone()];
+        for d in 1..=depth {
+            let mut next = Vec::new();
+            for id in &frontier {
+                let hop = s.neighbors(&query(id, 1))?;
+                for e in &hop.edges {
+                    let other = if e.source == *id {
+                        &e.target
+                    } else {
+                        &e.source
+                    };
+                    let Some(node) = hop.nodes.iter().find(|n| n.id == *other) else {
+                        continue;
+                    };
+                    if !sight.edge(s, e)? || sight.of(s, other)?.is_none() {
+                        continue;
+                    }
+                    if !depths.contains_key(other) {
+                        if g.nodes.len() >= max_nodes {
+                            g.truncated = true;
+                            continue;
+                        }
+                        depths.insert(other.clone(), d);
+                        let mut n = node.clone();
+                        n.depth = d;
+                        name_node(&mut sight, s, &mut n)?;
+                        g.nodes.push(n);
+                        next.push(other.clone());
+                    }
+                    let key = (
+                        e.via.clone(),
+                        e.source.clone(),
+                        e.target.clone(),
+                        e.rel.clone(),
+                    );
+                    if edge_keys.insert(key) {
+                        g.edges.push(e.clone());
+                    }
                 }
             }
-            if reach.len() == before {
+            frontier = next;
+            if frontier.is_empty() {
                 break;
             }
         }
-        let reach: HashSet<String> = reach.into_iter().map(str::to_string).collect();
-        g.nodes.retain(|n| reach.contains(&n.id));
-        g.edges
-            .retain(|e| reach.contains(&e.source) && reach.contains(&e.target));
         Ok(g)
     })
     .await?;
     Ok(Json(graph).into_response())
+}
+
+/// A node's name and external id from what the principal sees of it.
+fn name_node(
+    sight: &mut Sight<'_>,
+    s: &SqliteStore,
+    n: &mut vigil_store::Node,
+) -> Result<(), ApiError> {
+    if !n.known {
+        return Ok(());
+    }
+    let view = sight.of(s, &n.id)?.cloned().unwrap_or(Value::Null);
+    n.name = view.get("name").and_then(Value::as_str).map(str::to_string);
+    let text = view.to_string();
+    n.external_id = n
+        .external_id
+        .take()
+        .filter(|e| text.contains(&serde_json::to_string(e).unwrap_or_default()));
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -335,12 +445,17 @@ async fn search(
         limit: if who.full { limit } else { limit * 4 + 50 },
         include_revoked: p.include_revoked.unwrap_or(false),
     };
+    let words = q.text.clone();
     let hits = blocking(&st, move |s| Ok(s.search(&q)?)).await?;
     let items: Vec<Value> = hits
         .into_iter()
         .filter_map(|h| {
+            let stored = h.json.clone();
             let text = seen(&st, &who, h.json)?;
             let object: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            if text != stored && !still_matches(&words, &object) {
+                return None;
+            }
             let name = object.get("name").cloned().unwrap_or(Value::Null);
             // The external id, if what the principal sees still holds it.
             let ext = h.external_id.filter(|e| text.contains(e.as_str()));
@@ -351,8 +466,40 @@ async fn search(
     Ok(Json(json!({"hits": items})).into_response())
 }
 
+/// Whether every word of a search still matches what the principal sees of an
+/// object, tokenised as the text index does (letters and digits, case folded):
+/// a hit found through text that a granular marking removed must not come back.
+fn still_matches(q: &str, object: &Value) -> bool {
+    fn tokens(s: &str) -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    }
+    fn strings<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
+        match v {
+            Value::String(s) => out.push(s),
+            Value::Array(l) => l.iter().for_each(|x| strings(x, out)),
+            Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    strings(object, &mut all);
+    let texts: Vec<Vec<String>> = all.into_iter().map(tokens).collect();
+    q.split_whitespace()
+        .map(tokens)
+        .filter(|phrase| !phrase.is_empty())
+        .all(|phrase| {
+            texts
+                .iter()
+                .any(|t| t.windows(phrase.len()).any(|w| w == phrase.as_slice()))
+        })
+}
+
 async fn stats(State(st): State<AppState>, Extension(who): Extension<Arc<Principal>>) -> ApiResult {
     let policy = st.policy.clone();
+    let full = who.full;
     let stats = blocking(&st, move |s| {
         if who.full {
             return Ok(s.stats()?);
@@ -362,7 +509,14 @@ async fn stats(State(st): State<AppState>, Extension(who): Extension<Arc<Princip
         })?)
     })
     .await?;
-    Ok(Json(stats).into_response())
+    let mut body = serde_json::to_value(stats).unwrap_or(Value::Null);
+    if let Some(m) = body.as_object_mut().filter(|_| !full) {
+        // Counted per object's current markings, these would include versions
+        // and edges the principal may not see; they are left out.
+        m.remove("versions");
+        m.remove("edges");
+    }
+    Ok(Json(body).into_response())
 }
 
 async fn healthz() -> Json<Value> {
