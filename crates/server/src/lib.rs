@@ -138,12 +138,7 @@ fn raw_json(text: String) -> Response {
         .into_response()
 }
 
-fn resolve(s: &SqliteStore, key: &str) -> Result<String, ApiError> {
-    s.resolve(key)?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no object matches '{key}'")))
-}
-
-/// [`resolve`] for a principal: an external id finds an object only if what
+/// Resolves a STIX id or external id for a principal: an external id finds an object only if what
 /// the principal sees of it still names that id (a granular marking may have
 /// removed the reference), so a lookup does not tell what was removed.
 fn resolve_for(
@@ -152,24 +147,41 @@ fn resolve_for(
     who: &Principal,
     key: &str,
 ) -> Result<String, ApiError> {
-    let id = resolve(s, key)?;
     let key = key.trim();
-    if who.full || key.contains("--") {
-        return Ok(id);
-    }
     let quoted = serde_json::to_string(key).unwrap_or_default();
-    let named = s.get(&id)?.is_some_and(|v| {
-        vigil_access::view(&st.policy, &who.clearance, &v.json)
-            .text()
-            .is_some_and(|t| t.contains(&quoted))
-    });
-    if named {
-        Ok(id)
-    } else {
-        Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("no object matches '{key}'"),
-        ))
+    // Whether the principal sees `id` and, looked up by external id, still sees
+    // that id in it.
+    let names = |id: &str| -> Result<bool, ApiError> {
+        Ok(s.get(id)?.is_some_and(|v| {
+            vigil_access::view(&st.policy, &who.clearance, &v.json)
+                .text()
+                .is_some_and(|t| key.contains("--") || t.contains(&quoted))
+        }))
+    };
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, format!("no object matches '{key}'"));
+    match s.resolve(key) {
+        Ok(Some(id)) if who.full || key.contains("--") => Ok(id),
+        Ok(Some(id)) => names(&id)?.then_some(id).ok_or_else(not_found),
+        Ok(None) => Err(not_found()),
+        // An external id several objects share: name only those the principal sees.
+        Err(StoreError::Ambiguous { key: k, candidates }) if !who.full => {
+            let mut visible = Vec::new();
+            for c in candidates {
+                if names(&c.id)? {
+                    visible.push(c);
+                }
+            }
+            match visible.len() {
+                0 => Err(not_found()),
+                1 => Ok(visible.remove(0).id),
+                _ => Err(StoreError::Ambiguous {
+                    key: k,
+                    candidates: visible,
+                }
+                .into()),
+            }
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
