@@ -1,7 +1,7 @@
 //! What the fuzz targets (`fuzz/`) run, shared with the test that replays the
 //! inputs that once crashed them. Not part of the API.
 
-use crate::parse::{parse_reader, Item};
+use crate::parse::{parse_object, parse_reader, split_envelope, Item, Piece};
 use std::ops::ControlFlow;
 
 /// Parses arbitrary bytes as STIX input; checks that every object handed out
@@ -21,6 +21,20 @@ pub fn parse_stix(data: &[u8]) {
             }
             if let Ok(map) = raw.value {
                 let _ = crate::check(map, raw.bundle_spec_version.as_deref());
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    // The same bytes as a TAXII envelope: every object cut out must parse alone
+    // exactly as the scanner cut it (a JSON value, or a reported syntax error).
+    let _ = split_envelope(data, |piece| {
+        if let Piece::Object(o) = piece {
+            let raw = parse_object(&o);
+            if raw.value.is_ok() {
+                assert!(
+                    raw.compact.is_some(),
+                    "a parsed object has its compact text"
+                );
             }
         }
         ControlFlow::Continue(())

@@ -170,10 +170,16 @@ enum Op {
     Commit(i64),
 }
 
+/// How many operations go to the text thread at a time: one channel send (and
+/// at most one wake-up of the thread) per batch instead of per object.
+const BATCH: usize = 256;
+
 /// The text thread of one import: owns the index's connection and one
 /// transaction on it until [`TextWriter::finish`].
 pub(crate) struct TextWriter {
-    ops: Option<mpsc::SyncSender<Op>>,
+    ops: Option<mpsc::SyncSender<Vec<Op>>>,
+    /// Operations not yet sent.
+    pending: std::cell::RefCell<Vec<Op>>,
     thread: Option<std::thread::JoinHandle<(Connection, rusqlite::Result<()>)>>,
 }
 
@@ -181,7 +187,7 @@ impl TextWriter {
     /// Starts the thread. `empty`: the store holds nothing yet, so the index may
     /// be written with a rollback journal (see `WriteStore::begin_import`).
     pub(crate) fn start(conn: Connection, empty: bool) -> std::io::Result<TextWriter> {
-        let (tx, rx) = mpsc::sync_channel::<Op>(4096);
+        let (tx, rx) = mpsc::sync_channel::<Vec<Op>>(16);
         let thread = std::thread::Builder::new()
             .name("vigil-text".into())
             .spawn(move || {
@@ -194,6 +200,7 @@ impl TextWriter {
             })?;
         Ok(TextWriter {
             ops: Some(tx),
+            pending: std::cell::RefCell::new(Vec::with_capacity(BATCH)),
             thread: Some(thread),
         })
     }
@@ -210,8 +217,25 @@ impl TextWriter {
     }
 
     fn send(&self, op: Op) -> rusqlite::Result<()> {
+        let full = {
+            let mut p = self.pending.borrow_mut();
+            p.push(op);
+            p.len() >= BATCH
+        };
+        if full {
+            self.flush()
+        } else {
+            Ok(())
+        }
+    }
+
+    fn flush(&self) -> rusqlite::Result<()> {
+        let batch = std::mem::replace(&mut *self.pending.borrow_mut(), Vec::with_capacity(BATCH));
+        if batch.is_empty() {
+            return Ok(());
+        }
         match &self.ops {
-            Some(tx) if tx.send(op).is_ok() => Ok(()),
+            Some(tx) if tx.send(batch).is_ok() => Ok(()),
             // The thread stopped: its error comes out of `finish`.
             _ => Err(rusqlite::Error::InvalidQuery),
         }
@@ -222,6 +246,7 @@ impl TextWriter {
     pub(crate) fn finish(mut self, gen: Option<i64>) -> Option<(Connection, rusqlite::Result<()>)> {
         if let Some(g) = gen {
             let _ = self.send(Op::Commit(g));
+            let _ = self.flush();
         }
         self.ops = None;
         self.thread.take().and_then(|t| t.join().ok())
@@ -237,12 +262,12 @@ impl Drop for TextWriter {
     }
 }
 
-fn run(conn: &Connection, ops: mpsc::Receiver<Op>) -> rusqlite::Result<()> {
+fn run(conn: &Connection, ops: mpsc::Receiver<Vec<Op>>) -> rusqlite::Result<()> {
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     {
         let mut ins = tx.prepare(INSERT)?;
         let mut del = tx.prepare("DELETE FROM fts WHERE rowid = ?1")?;
-        for op in ops {
+        for op in ops.into_iter().flatten() {
             match op {
                 Op::Put(oid, t) => t.insert(&mut ins, oid)?,
                 Op::Delete(oid) => {
