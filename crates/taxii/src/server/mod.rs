@@ -271,7 +271,6 @@ async fn read_page(
     principal: &Arc<Principal>,
     q: CollectionQuery,
 ) -> Result<vigil_store::CollectionPage, TaxiiError> {
-    let mut sensitive = Vec::new();
     let page = st.pool.with(|s| {
         s.collection_page(&q, &mut |mut e: CollectionEntry| {
             match vigil_access::view(&st.policy, &principal.clearance, &e.json) {
@@ -279,12 +278,16 @@ async fn read_page(
                 View::Whole(_) => {}
                 View::Redacted(text) => e.json = text,
             }
-            if vigil_access::needs_read_audit(&e.json) {
-                sensitive.push(e.id.clone());
-            }
             Some(e)
         })
     })?;
+    // What is sent, not what was looked at (the store looks one entry ahead).
+    let sensitive: Vec<&str> = page
+        .entries
+        .iter()
+        .filter(|e| vigil_access::needs_read_audit(&e.json))
+        .map(|e| e.id.as_str())
+        .collect();
     if !sensitive.is_empty() {
         st.audit.record(AuditEntry {
             time: String::new(),
