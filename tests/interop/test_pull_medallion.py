@@ -259,3 +259,54 @@ def test_pull_waits_for_the_writer_lock(medallion, tmp_path):
     assert r.returncode == 0, r.stderr
     assert time.time() - started >= 1.9
     assert json.loads(r.stdout)["added"] == len(objs)
+
+
+def test_serve_pulls_registered_feeds(medallion, tmp_path):
+    """`vigil feed add` registers a source; a running `vigil serve` pulls it on its
+    interval (first at once), and again when the source has new objects."""
+    data = tmp_path / "vigil-data"
+    first = objects_of(FIRST)
+    medallion.add(first)
+    r = vigil(data, "feed", "add", medallion.discovery, "--collection", COLLECTION,
+              "--name", "examples", "--every", "1s", "--user", USER, "--password-stdin",
+              stdin=PASSWORD + "\n")
+    assert r.returncode == 0, r.stderr
+    port = free_port()
+    log = open(tmp_path / "serve.log", "w")
+    server = subprocess.Popen([VIGIL, "--data", str(data), "serve", "--no-attack",
+                               "--listen", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+
+    def ids_in_store():
+        r = vigil(data, "export", "--format", "jsonl")
+        assert r.returncode == 0, r.stderr
+        return {json.loads(line)["id"] for line in r.stdout.splitlines()}
+
+    def wait_for(want, what):
+        deadline = time.time() + 60
+        while not want <= ids_in_store():
+            assert server.poll() is None, (tmp_path / "serve.log").read_text()
+            assert time.time() < deadline, f"{what}: serve did not pull the feed; " + \
+                (tmp_path / "serve.log").read_text()
+            time.sleep(0.5)
+
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert server.poll() is None and time.time() < deadline, (tmp_path / "serve.log").read_text()
+            time.sleep(0.2)
+        wait_for({o["id"] for o in first}, "first pull")
+        second = objects_of(SECOND)
+        medallion.add(second)
+        wait_for({o["id"] for o in second}, "second pull")
+        r = vigil(data, "feed", "list", "--json")
+        assert r.returncode == 0, r.stderr
+        assert "examples" in r.stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
