@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from serving import start_serve
 from taxii2client.v21 import Collection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -272,9 +273,7 @@ def test_serve_pulls_registered_feeds(medallion, tmp_path):
               stdin=PASSWORD + "\n")
     assert r.returncode == 0, r.stderr
     port = free_port()
-    log = open(tmp_path / "serve.log", "w")
-    server = subprocess.Popen([VIGIL, "--data", str(data), "serve", "--no-attack",
-                               "--listen", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+    server, log = start_serve(VIGIL, data, port, tmp_path / "serve.log", "--no-attack")
 
     def ids_in_store():
         r = vigil(data, "export", "--format", "jsonl")
@@ -290,15 +289,6 @@ def test_serve_pulls_registered_feeds(medallion, tmp_path):
             time.sleep(0.5)
 
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert server.poll() is None and time.time() < deadline, (tmp_path / "serve.log").read_text()
-            time.sleep(0.2)
         wait_for({o["id"] for o in first}, "first pull")
         second = objects_of(SECOND)
         medallion.add(second)

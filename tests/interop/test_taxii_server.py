@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from serving import start_serve
 import stix2
 from stix2 import CompositeDataSource, Filter, MemorySource, TAXIICollectionSink, TAXIICollectionSource
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
@@ -148,22 +149,8 @@ class Vigil:
         self.discovery = f"{self.base}/taxii2/"
         self.api_root = f"{self.base}/taxii2/api/"
         self.log_path = tmp / "serve.log"
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [VIGIL, "--data", str(self.data), "serve", "--listen", f"127.0.0.1:{self.port}", "--no-attack",
-             "--max-body", "2M"],
-            stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.time() + 60
-        while True:
-            try:
-                if requests.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"vigil serve did not start: {self.log_path.read_text()}")
-            time.sleep(0.05)
+        self.proc, self.log = start_serve(VIGIL, self.data, self.port, self.log_path, "--no-attack",
+                                          "--max-body", "2M")
         self.http = requests.Session()
         self.http.hooks["response"].append(_note_5xx)
 
