@@ -53,11 +53,16 @@ impl Dater {
     fn next(&mut self, tx: &Connection) -> rusqlite::Result<i64> {
         let last = match self.last {
             Some(l) => l,
-            None => tx.query_row(
-                "SELECT coalesce(max(added), 0) FROM coll_entries",
-                [],
-                |r| r.get(0),
-            )?,
+            // The newest entry (by rowid: dates increase with it) has the latest
+            // date; `max(added)` would read the whole table.
+            None => tx
+                .query_row(
+                    "SELECT added FROM coll_entries ORDER BY seq DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0),
         };
         let t = now_us().max(last + 1);
         self.last = Some(t);

@@ -294,6 +294,7 @@ pub(crate) fn configure(conn: &Connection, cache_mib: i64) -> rusqlite::Result<(
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -1024 * cache_mib)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
