@@ -48,6 +48,28 @@ enum Checked {
     },
 }
 
+impl Checked {
+    /// How a status names this object (a failure's message included).
+    fn outcome(&self) -> Outcome {
+        match self {
+            Checked::Valid(rec, version) => Outcome {
+                id: rec.id.clone(),
+                version: version.clone(),
+                message: None,
+            },
+            Checked::Invalid {
+                id,
+                version,
+                message,
+            } => Outcome {
+                id: id.clone().unwrap_or_default(),
+                version: version.clone(),
+                message: Some(message.clone()),
+            },
+        }
+    }
+}
+
 /// The result for one object, as a status lists it.
 #[derive(Clone)]
 struct Outcome {
@@ -66,7 +88,6 @@ struct Status {
     total: usize,
     successes: Vec<Outcome>,
     failures: Vec<Outcome>,
-    pendings: Vec<Outcome>,
 }
 
 impl Status {
@@ -95,8 +116,10 @@ impl Status {
             "successes": list(&self.successes),
             "failure_count": self.failures.len(),
             "failures": list(&self.failures),
-            "pending_count": self.pendings.len(),
-            "pendings": list(&self.pendings),
+            // Objects are checked and written as a stream: until the write
+            // commits, they are counted as pending but not listed.
+            "pending_count": self.total - self.successes.len() - self.failures.len(),
+            "pendings": [],
         })
     }
 }
@@ -131,7 +154,9 @@ enum Job {
     Post {
         status: Status,
         collection: String,
-        records: Vec<(Box<Record>, Option<String>)>,
+        /// The envelope's objects, checked, in order, a chunk at a time (an
+        /// `Err` means checking failed: nothing is to be stored).
+        chunks: mpsc::Receiver<Result<Vec<Checked>, String>>,
         done: tokio::sync::oneshot::Sender<()>,
     },
     Delete {
@@ -199,29 +224,14 @@ fn run_job(
         Job::Post {
             mut status,
             collection,
-            records,
+            chunks,
             done,
         } => {
-            let written = match store {
-                Some(s) => write_post(s, &collection, &records),
-                None => Err("the store cannot be opened for writing; see the server log".into()),
-            };
-            let pend = std::mem::take(&mut status.pendings);
-            match written {
-                Ok(outcomes) => {
-                    for (o, ok) in outcomes {
-                        if ok {
-                            status.successes.push(o);
-                        } else {
-                            status.failures.push(o);
-                        }
-                    }
-                }
-                Err(msg) => {
-                    for mut o in pend {
-                        o.message = Some(format!("not stored: {msg}"));
-                        status.failures.push(o);
-                    }
+            for (o, ok) in write_post(store, &collection, chunks) {
+                if ok {
+                    status.successes.push(o);
+                } else {
+                    status.failures.push(o);
                 }
             }
             status.complete = true;
@@ -259,42 +269,90 @@ fn run_job(
     }
 }
 
-/// Writes a post's valid records in one transaction; the outcome of each.
+/// Writes a post's valid objects in one transaction as their checked chunks
+/// arrive; the outcome of each object, in order. The chunks are always read to
+/// the end; after any error nothing is stored and every object is a failure.
 fn write_post(
-    store: &mut SqliteStore,
+    store: Option<&mut SqliteStore>,
     collection: &str,
-    records: &[(Box<Record>, Option<String>)],
-) -> Result<Vec<(Outcome, bool)>, String> {
-    let mut tx = store.begin_import().map_err(|e| e.to_string())?;
-    let mut out = Vec::with_capacity(records.len());
-    for (rec, version) in records {
-        let outcome = tx.put(rec).map_err(|e| e.to_string())?;
-        let o = Outcome {
-            id: rec.id.clone(),
-            version: version.clone(),
-            message: None,
-        };
-        if outcome == PutOutcome::Conflict {
-            out.push((
-                Outcome {
-                    message: Some(
-                        "a different object with this id and version is stored already; versions are immutable (change 'modified')".into(),
-                    ),
-                    ..o
-                },
-                false,
-            ));
-            continue;
+    chunks: mpsc::Receiver<Result<Vec<Checked>, String>>,
+) -> Vec<(Outcome, bool)> {
+    let mut error = None;
+    let mut tx = match store {
+        Some(s) => s
+            .begin_import()
+            .map_err(|e| error = Some(e.to_string()))
+            .ok(),
+        None => {
+            error = Some("the store cannot be opened for writing; see the server log".into());
+            None
         }
-        tx.collect(collection, rec).map_err(|e| e.to_string())?;
-        out.push((o, true));
+    };
+    let mut out = Vec::new();
+    for chunk in chunks {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                error.get_or_insert(e);
+                continue;
+            }
+        };
+        for c in chunk {
+            let mut o = c.outcome();
+            let Checked::Valid(rec, _) = c else {
+                out.push((o, false));
+                continue;
+            };
+            let Some(t) = tx.as_mut().filter(|_| error.is_none()) else {
+                out.push((o, true));
+                continue;
+            };
+            match t.put(&rec) {
+                Ok(PutOutcome::Conflict) => {
+                    o.message = Some("a different object with this id and version is stored already; versions are immutable (change 'modified')".into());
+                    out.push((o, false));
+                }
+                Ok(_) => match t.collect(collection, &rec) {
+                    Ok(()) => out.push((o, true)),
+                    Err(e) => {
+                        error = Some(e.to_string());
+                        out.push((o, true));
+                    }
+                },
+                Err(e) => {
+                    error = Some(e.to_string());
+                    out.push((o, true));
+                }
+            }
+        }
     }
-    tx.commit().map_err(|e| e.to_string())?;
-    Ok(out)
+    if error.is_none() {
+        if let Some(t) = tx {
+            if let Err(e) = t.commit() {
+                error = Some(e.to_string());
+            }
+        }
+    }
+    if let Some(msg) = error {
+        tracing::error!("a TAXII post was not stored: {msg}");
+        for (o, ok) in &mut out {
+            if *ok {
+                o.message = Some(format!("not stored: {msg}"));
+                *ok = false;
+            }
+        }
+    }
+    out
 }
 
-/// Cuts an envelope into objects and checks them on every core, in order.
-fn check_envelope(body: &[u8]) -> Result<Vec<Checked>, TaxiiError> {
+/// How many objects are checked and handed to the writer at a time.
+const CHUNK: usize = 256;
+
+/// One object of an envelope, cut out but not yet parsed.
+type Cut = (u64, Position, Vec<u8>);
+
+/// Cuts an envelope into its objects (a malformed envelope is a 400).
+fn cut_envelope(body: &[u8]) -> Result<Vec<Cut>, TaxiiError> {
     // The scanner reads through a buffer of its own, so each object's bytes are
     // copied out as it hands them over.
     let mut cuts = Vec::new();
@@ -305,27 +363,53 @@ fn check_envelope(body: &[u8]) -> Result<Vec<Checked>, TaxiiError> {
         ControlFlow::Continue(())
     })
     .map_err(|e| TaxiiError::bad_request(format!("the body is not a TAXII envelope: {e}")))?;
+    Ok(cuts)
+}
+
+/// Checks the cut objects on every core, a chunk at a time, and sends the
+/// chunks to the writer in order, so that writing starts while checking goes on.
+fn check_into(cuts: Vec<Cut>, to_writer: mpsc::SyncSender<Result<Vec<Checked>, String>>) {
+    // One core is the writer's (the critical path); checking uses the others.
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
-        .min(8);
-    let chunk = cuts.len().div_ceil(threads).max(1);
-    let mut results: Vec<Vec<Checked>> = Vec::new();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = cuts
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|(i, p, b)| check_one(*i, *p, b))
-                        .collect::<Vec<_>>()
+        .saturating_sub(1)
+        .clamp(1, 8);
+    let chunks: Vec<&[Cut]> = cuts.chunks(CHUNK).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Vec<Checked>)>();
+    let finished = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let done_tx = done_tx.clone();
+                let (chunks, next) = (&chunks, &next);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(part) = chunks.get(i) else { break };
+                    let checked = part.iter().map(|(i, p, b)| check_one(*i, *p, b)).collect();
+                    if done_tx.send((i, checked)).is_err() {
+                        break;
+                    }
                 })
             })
             .collect();
-        for h in handles {
-            results.push(h.join().unwrap_or_default());
+        drop(done_tx);
+        // Forward in order: hold chunks that finish early until their turn.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut turn = 0;
+        for (i, checked) in done_rx {
+            waiting.insert(i, checked);
+            while let Some(c) = waiting.remove(&turn) {
+                if to_writer.send(Ok(c)).is_err() {
+                    return false;
+                }
+                turn += 1;
+            }
         }
+        workers.into_iter().all(|w| w.join().is_ok()) && turn == chunks.len()
     });
-    Ok(results.into_iter().flatten().collect())
+    if !finished {
+        let _ = to_writer.send(Err("checking the objects failed; see the server log".into()));
+    }
 }
 
 fn check_one(index: u64, position: Position, bytes: &[u8]) -> Checked {
@@ -412,58 +496,35 @@ pub(super) async fn post_objects(
             TaxiiError::bad_request(format!("cannot read the body: {e}"))
         }
     })?;
-    let checked = tokio::task::spawn_blocking(move || check_envelope(&body))
+    let cuts = tokio::task::spawn_blocking(move || cut_envelope(&body))
         .await
         .map_err(|e| TaxiiError::internal(e.to_string()))??;
-    let mut status = Status {
+    let status = Status {
         id: new_status_id(),
         owner: principal.name.clone(),
-        complete: false,
+        complete: cuts.is_empty(),
         request_timestamp: Timestamp::from_unix_micros(now_us()).to_string(),
-        total: checked.len(),
+        total: cuts.len(),
         successes: Vec::new(),
         failures: Vec::new(),
-        pendings: Vec::new(),
     };
-    let mut records = Vec::new();
-    for c in checked {
-        match c {
-            Checked::Valid(rec, version) => {
-                status.pendings.push(Outcome {
-                    id: rec.id.clone(),
-                    version: version.clone(),
-                    message: None,
-                });
-                records.push((rec, version));
-            }
-            Checked::Invalid {
-                id,
-                version,
-                message,
-            } => status.failures.push(Outcome {
-                id: id.unwrap_or_default(),
-                version,
-                message: Some(message),
-            }),
-        }
-    }
     let id = status.id.clone();
-    if records.is_empty() {
-        status.complete = true;
-        st.writer.statuses.put(status.clone());
+    st.writer.statuses.put(status.clone());
+    if cuts.is_empty() {
         return Ok(accepted(ct, &status));
     }
-    st.writer.statuses.put(status.clone());
+    let (to_writer, chunks) = mpsc::sync_channel(8);
     let (done, wait) = tokio::sync::oneshot::channel();
     st.writer
         .jobs
         .send(Job::Post {
             status,
             collection: coll,
-            records,
+            chunks,
             done,
         })
         .map_err(|_| TaxiiError::unavailable("the writer has stopped; see the server log"))?;
+    tokio::task::spawn_blocking(move || check_into(cuts, to_writer));
     let _ = tokio::time::timeout(st.post_wait, wait).await;
     let now = st
         .writer
