@@ -24,3 +24,15 @@ def start_serve(vigil, data, port, log_path, *extra, timeout=60):
         if proc.poll() is not None or time.time() > deadline:
             raise RuntimeError(f"vigil serve did not start: {log_path.read_text()}")
         time.sleep(0.05)
+
+
+def stop(proc, log):
+    """Stops a server started for a test (politely, then not) and closes its log."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    log.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from serving import start_serve
+from serving import start_serve, stop
 from taxii2client.v21 import Collection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,14 +136,7 @@ class Medallion:
         time.sleep(0.01)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        stop(self.proc, self.log)
 
 
 @pytest.fixture

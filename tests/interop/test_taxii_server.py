@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from serving import start_serve
+from serving import start_serve, stop
 import stix2
 from stix2 import CompositeDataSource, Filter, MemorySource, TAXIICollectionSink, TAXIICollectionSource
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
@@ -182,14 +182,7 @@ class Vigil:
                               auth=self.auth(user) if user else None, timeout=60, **kw)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
+        stop(self.proc, self.log)
 
 
 @pytest.fixture(scope="module")

@@ -66,29 +66,7 @@ impl Drop for Server {
 #[test]
 fn first_start_loads_attack_and_serves_the_api() {
     let dir = TempDir::new("serve");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = vigil(
-        &dir.join("data"),
-        &["serve", "--listen", &format!("127.0.0.1:{port}")],
-    )
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::piped())
-    .spawn()
-    .unwrap();
-    let mut server = Server(child);
-    let start = Instant::now();
-    while get(port, "/healthz").is_none() {
-        assert!(server.0.try_wait().unwrap().is_none(), "serve exited early");
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "serve did not come up"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (mut server, port) = start(&dir.join("data"), &[]);
     let (s, h) = json(port, "/healthz");
     assert_eq!((s, h["status"].as_str()), (200, Some("ok")));
 
@@ -166,32 +144,29 @@ fn first_start_loads_attack_and_serves_the_api() {
     );
 }
 
-/// Starts `vigil serve --no-attack` on a free port; waits for /healthz.
-fn start(data: &std::path::Path) -> (Server, u16) {
+/// Starts `vigil serve` (with `extra` arguments) on a free port; waits for
+/// /healthz (a first start loads ATT&CK, hence the generous limit).
+fn start(data: &std::path::Path, extra: &[&str]) -> (Server, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let child = vigil(
-        data,
-        &[
-            "serve",
-            "--no-attack",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ],
-    )
-    .stdout(std::process::Stdio::null())
-    .stderr(std::process::Stdio::null())
-    .spawn()
-    .unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let mut args = vec!["serve", "--listen", &listen];
+    args.extend_from_slice(extra);
+    // stderr is kept for the test to read (a first start says what it loads).
+    let child = vigil(data, &args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut server = Server(child);
     let start = Instant::now();
     while get(port, "/healthz").is_none() {
         assert!(server.0.try_wait().unwrap().is_none(), "serve exited early");
         assert!(
-            start.elapsed() < Duration::from_secs(60),
+            start.elapsed() < Duration::from_secs(120),
             "serve did not come up"
         );
         std::thread::sleep(Duration::from_millis(50));
@@ -221,7 +196,7 @@ fn basic(user: &str, password: &str) -> String {
 fn credentials_are_required_once_a_user_exists() {
     let dir = TempDir::new("serve-auth");
     let data = dir.join("data");
-    let (_server, port) = start(&data);
+    let (_server, port) = start(&data, &["--no-attack"]);
     // No user yet: loopback is served anonymously, with full clearance.
     assert_eq!(get(port, "/api/v1/stats").unwrap().0, 200);
 

@@ -352,6 +352,31 @@ fn envelope(page: &vigil_store::CollectionPage) -> String {
     out
 }
 
+/// The common start of every read of a collection's objects: the API root,
+/// the media type (`stix_too`: the client may ask for STIX JSON), the
+/// parameters this endpoint takes, and the principal's `can_read`.
+async fn reading(
+    st: &Shared,
+    principal: &Principal,
+    (root, coll): (&str, &str),
+    headers: &HeaderMap,
+    params: &[(String, String)],
+    allowed: query::Allowed,
+    stix_too: bool,
+) -> Result<(&'static str, Filters), TaxiiError> {
+    check_root(root)?;
+    let ct = media::negotiate(headers, stix_too)?;
+    let filters = Filters::parse(params, allowed)?;
+    let (_, can_read, _) = find_collection(st, principal, coll).await?;
+    if !can_read {
+        return Err(TaxiiError::forbidden(format!(
+            "{} may not read collection '{coll}'",
+            principal.name
+        )));
+    }
+    Ok((ct, filters))
+}
+
 async fn get_objects(
     State(st): State<Shared>,
     Path((root, coll)): Path<(String, String)>,
@@ -359,16 +384,16 @@ async fn get_objects(
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> TaxiiResult {
-    check_root(&root)?;
-    let ct = media::negotiate(&headers, true)?;
-    let filters = Filters::parse(&params, query::OBJECTS)?;
-    let (_, can_read, _) = find_collection(&st, &principal, &coll).await?;
-    if !can_read {
-        return Err(TaxiiError::forbidden(format!(
-            "{} may not read collection '{coll}'",
-            principal.name
-        )));
-    }
+    let (ct, filters) = reading(
+        &st,
+        &principal,
+        (&root, &coll),
+        &headers,
+        &params,
+        query::OBJECTS,
+        true,
+    )
+    .await?;
     let page = read_page(&st, &principal, filters.query(&coll, MAX_SCAN)).await?;
     let h = page_headers(&page.entries);
     Ok(with_headers(taxii_json(ct, envelope(&page)), h))
@@ -381,16 +406,16 @@ async fn get_object(
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> TaxiiResult {
-    check_root(&root)?;
-    let ct = media::negotiate(&headers, true)?;
-    let mut filters = Filters::parse(&params, query::OBJECT)?;
-    let (_, can_read, _) = find_collection(&st, &principal, &coll).await?;
-    if !can_read {
-        return Err(TaxiiError::forbidden(format!(
-            "{} may not read collection '{coll}'",
-            principal.name
-        )));
-    }
+    let (ct, mut filters) = reading(
+        &st,
+        &principal,
+        (&root, &coll),
+        &headers,
+        &params,
+        query::OBJECT,
+        true,
+    )
+    .await?;
     filters.ids = vec![object.clone()];
     let page = read_page(&st, &principal, filters.query(&coll, MAX_SCAN)).await?;
     if page.entries.is_empty() && filters.is_unpaged() {
@@ -419,16 +444,16 @@ async fn manifest(
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> TaxiiResult {
-    check_root(&root)?;
-    let ct = media::negotiate(&headers, false)?;
-    let filters = Filters::parse(&params, query::OBJECTS)?;
-    let (_, can_read, _) = find_collection(&st, &principal, &coll).await?;
-    if !can_read {
-        return Err(TaxiiError::forbidden(format!(
-            "{} may not read collection '{coll}'",
-            principal.name
-        )));
-    }
+    let (ct, filters) = reading(
+        &st,
+        &principal,
+        (&root, &coll),
+        &headers,
+        &params,
+        query::OBJECTS,
+        false,
+    )
+    .await?;
     let page = read_page(&st, &principal, filters.query(&coll, MAX_SCAN)).await?;
     let records: Vec<Value> = page
         .entries
@@ -466,16 +491,16 @@ async fn versions(
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> TaxiiResult {
-    check_root(&root)?;
-    let ct = media::negotiate(&headers, false)?;
-    let mut filters = Filters::parse(&params, query::VERSIONS)?;
-    let (_, can_read, _) = find_collection(&st, &principal, &coll).await?;
-    if !can_read {
-        return Err(TaxiiError::forbidden(format!(
-            "{} may not read collection '{coll}'",
-            principal.name
-        )));
-    }
+    let (ct, mut filters) = reading(
+        &st,
+        &principal,
+        (&root, &coll),
+        &headers,
+        &params,
+        query::VERSIONS,
+        false,
+    )
+    .await?;
     filters.ids = vec![object.clone()];
     filters.versions = vec![VersionMatch::All];
     let page = read_page(&st, &principal, filters.query(&coll, MAX_SCAN)).await?;
