@@ -882,6 +882,22 @@ def test_amber_reader_sees_amber(srv, marked):
     assert set(ids_of(admin.get_objects())) == {o["id"] for o in objs.values()} | {amber_v[0]["id"]}
 
 
+def test_a_writer_cannot_delete_what_it_cannot_see(srv, marked):
+    objs, amber_v = marked
+    green = srv.collection(MARKED, "green")  # reads and writes, cleared for TLP:GREEN
+    for k in ("amber2", "red"):
+        with pytest.raises(requests.HTTPError) as e:
+            green.delete_object(objs[k]["id"])
+        assert e.value.response.status_code == 404, k  # absent, as when reading
+    with pytest.raises(requests.HTTPError) as e:
+        green.delete_object(amber_v[0]["id"], version="all")
+    assert e.value.response.status_code == 404
+    admin = srv.collection(MARKED, "admin")
+    for k in ("amber2", "red"):
+        assert ids_of(admin.get_object(objs[k]["id"])) == [objs[k]["id"]]
+    assert len(admin.object_versions(amber_v[0]["id"])["versions"]) == 2
+
+
 # --- last: the server never failed -------------------------------------------------------------------
 
 

@@ -301,6 +301,25 @@ async fn read_page(
     Ok(page)
 }
 
+/// The entries of `q` the principal can see at all (not redacted, not audited:
+/// for deciding what a write may touch).
+fn visible_entries(
+    st: &Shared,
+    principal: &Principal,
+    q: &CollectionQuery,
+) -> Result<Vec<CollectionEntry>, TaxiiError> {
+    let page = st.pool.with(|s| {
+        s.collection_page(q, &mut |e: CollectionEntry| {
+            let shown = !matches!(
+                vigil_access::view(&st.policy, &principal.clearance, &e.json),
+                View::Hidden
+            );
+            shown.then_some(e)
+        })
+    })?;
+    Ok(page.entries)
+}
+
 /// The `X-TAXII-Date-Added-First/Last` headers of a page, and `more`/`next`.
 fn page_headers(entries: &[CollectionEntry]) -> Vec<(&'static str, HeaderValue)> {
     let mut h = Vec::new();

@@ -570,14 +570,34 @@ pub(super) async fn delete_object(
     Query(params): Query<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> TaxiiResult {
-    super::check_root(&root)?;
-    let ct = media::negotiate(&headers, false)?;
-    let filters = query::Filters::parse(&params, query::OBJECT)?;
-    let (_, can_read, can_write) = super::find_collection(&st, &principal, &coll).await?;
-    if !(can_read && can_write) {
+    let (ct, mut filters) = super::reading(
+        &st,
+        &principal,
+        (&root, &coll),
+        &headers,
+        &params,
+        query::OBJECT,
+        false,
+    )
+    .await?;
+    let (_, _, can_write) = super::find_collection(&st, &principal, &coll).await?;
+    if !can_write {
         return Err(TaxiiError::forbidden(format!(
             "{} may not delete from collection '{coll}' (deleting needs can_read and can_write)",
             principal.name
+        )));
+    }
+    // Only versions the principal can see may be deleted: a hidden one is
+    // answered as absent, like everywhere else.
+    filters.ids = vec![object.clone()];
+    if filters.versions.is_empty() {
+        filters.versions = vec![VersionMatch::All];
+    }
+    filters.limit = super::MAX_PAGE;
+    let visible = super::visible_entries(&st, &principal, &filters.query(&coll, super::MAX_SCAN))?;
+    if visible.is_empty() {
+        return Err(TaxiiError::not_found(format!(
+            "no object '{object}' in collection '{coll}' matches"
         )));
     }
     let (done, wait) = tokio::sync::oneshot::channel();
@@ -586,12 +606,11 @@ pub(super) async fn delete_object(
         .send(Job::Delete {
             collection: coll.clone(),
             id: object.clone(),
-            versions: if filters.versions.is_empty() {
-                vec![VersionMatch::All]
-            } else {
-                filters.versions.clone()
-            },
-            spec_versions: filters.spec_versions.clone(),
+            versions: visible
+                .into_iter()
+                .map(|e| VersionMatch::At(e.version))
+                .collect(),
+            spec_versions: Vec::new(),
             done,
         })
         .map_err(|_| TaxiiError::unavailable("the writer has stopped; see the server log"))?;
