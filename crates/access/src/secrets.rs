@@ -46,6 +46,23 @@ pub fn new_token() -> String {
     format!("{TOKEN_PREFIX}{}", hex(&bytes))
 }
 
+/// A random (version 4) UUID, lower-case hex with dashes.
+pub fn new_uuid() -> String {
+    let mut b = [0u8; 16];
+    getrandom::getrandom(&mut b).expect("the operating system's random source");
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex(&b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
 /// The digest under which a token is stored and looked up (SHA-256, hex).
 pub fn token_digest(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
@@ -77,6 +94,15 @@ mod tests {
         assert!(verify_password("correct horse", &phc));
         assert!(!verify_password("wrong", &phc));
         assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn uuids_are_version_4() {
+        let u = new_uuid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"));
+        assert_ne!(u, new_uuid());
     }
 
     #[test]

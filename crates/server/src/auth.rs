@@ -147,11 +147,10 @@ impl Auth {
         let Some(user) = accounts.user(name).map_err(|e| e.to_string())? else {
             return Ok(None);
         };
-        // A clearance the store no longer understands grants nothing beyond CLEAR.
-        let clearance = Clearance::parse(&user.clearances).unwrap_or_else(|e| {
-            tracing::warn!("user {name}: clearance not understood ({e}); treating it as TLP:CLEAR");
-            Clearance::parse::<&str>(&[]).unwrap_or_else(|_| Clearance::full())
-        });
+        // A clearance the store no longer understands admits nobody (fail closed).
+        let clearance = Clearance::parse(&user.clearances).map_err(|e| {
+            format!("user {name}: the stored clearance is not understood ({e}); fix it with the admin commands")
+        })?;
         Ok(Some((
             Principal {
                 name: user.name.clone(),

@@ -152,13 +152,22 @@ impl Timestamp {
         self.unix_seconds() * 1_000_000 + digits.parse::<i64>().unwrap_or(0)
     }
 
+    /// Microseconds since the Unix epoch, now.
+    pub fn unix_micros_now() -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0)
+    }
+
+    /// The current time, to the microsecond.
+    pub fn now_micros() -> Timestamp {
+        Timestamp::from_unix_micros(Timestamp::unix_micros_now())
+    }
+
     /// The current time, to the millisecond.
     pub fn now() -> Timestamp {
-        let ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        Timestamp::from_unix_millis(ms)
+        Timestamp::from_unix_millis(Timestamp::unix_micros_now() / 1000)
     }
 }
 

@@ -475,7 +475,7 @@ fn collection(g: &Global, c: CollectionCommand) -> Result<i32> {
                 Some(id) => parse_uuid(&id).with_context(|| {
                     format!("--id {id:?} is not a UUID (like 6ba7b810-9dad-41d1-80b4-00c04fd430c8)")
                 })?,
-                None => show::uuid4(),
+                None => vigil_access::secrets::new_uuid(),
             };
             if title.trim().is_empty() {
                 bail!("a collection needs a title");

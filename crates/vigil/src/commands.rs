@@ -395,7 +395,7 @@ fn export(
             write!(
                 out,
                 "{{\"type\":\"bundle\",\"id\":\"bundle--{}\",\"objects\":[",
-                show::uuid4()
+                vigil_access::secrets::new_uuid()
             )?;
             let mut first = true;
             let n = store.export(&filter, &mut |json| {

@@ -231,16 +231,10 @@ fn before(a: &str, b: &str) -> bool {
     matches!((instant(a), instant(b)), (Some(x), Some(y)) if x < y)
 }
 
-/// Opens the store for writing, waiting (with backoff) up to `max` while
-/// another process holds it.
-pub fn open_store_waiting(data: &Path, max: Duration) -> Result<SqliteStore> {
-    Ok(SqliteStore::open_write_waiting(data, max)?)
-}
-
 /// Imports one page in one transaction.
 fn import_page(data: &Path, page: ObjectsPage, name: String) -> Result<Report> {
     let input = Input::from_bytes(&name, page.into_objects_json().into_bytes());
-    let mut store = open_store_waiting(data, LOCK_WAIT)?;
+    let mut store = SqliteStore::open_write_waiting(data, LOCK_WAIT)?;
     // Lenient: one bad object from a remote server must not block the feed.
     import::run(
         &mut store,

@@ -28,33 +28,6 @@ pub fn json_array<'a, W: Write>(
     out.write_all(b"]\n")
 }
 
-/// A random (version 4) UUID, for bundle ids.
-pub fn uuid4() -> String {
-    let mut b = [0u8; 16];
-    let filled = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| io::Read::read_exact(&mut f, &mut b))
-        .is_ok();
-    if !filled {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let mixed = t ^ (u128::from(std::process::id()) << 64);
-        b = mixed.to_le_bytes();
-    }
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
 fn field<'a>(o: &'a serde_json::Value, k: &str) -> Option<&'a str> {
     o.get(k).and_then(|v| v.as_str())
 }

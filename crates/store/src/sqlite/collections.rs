@@ -34,14 +34,6 @@ CREATE INDEX IF NOT EXISTS coll_entries_latest ON coll_entries (coll, latest, se
 CREATE INDEX IF NOT EXISTS coll_entries_added ON coll_entries (coll, added);
 "#;
 
-/// Now, in microseconds since the epoch.
-fn now_us() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
-}
-
 /// Dates entries within one write transaction: strictly after every entry
 /// already stored.
 #[derive(Default)]
@@ -64,7 +56,7 @@ impl Dater {
                 .optional()?
                 .unwrap_or(0),
         };
-        let t = now_us().max(last + 1);
+        let t = vigil_stix::Timestamp::unix_micros_now().max(last + 1);
         self.last = Some(t);
         Ok(t)
     }
@@ -229,7 +221,7 @@ impl CollectionRead for SqliteStore {
             let mut st = conn.prepare_cached(sql_scan)?;
             let mut rows = st.query(params![q.collection, start])?;
             while let Some(row) = rows.next()? {
-                if !consider(&ReadRow::from(row)?, q, &mut page, keep, &mut scanned) {
+                if !consider(ReadRow::from(row)?, q, &mut page, keep, &mut scanned) {
                     break;
                 }
             }
@@ -246,8 +238,8 @@ impl CollectionRead for SqliteStore {
                     all.push(ReadRow::from(row)?);
                 }
             }
-            all.sort_unstable_by_key(|r| r.seq);
-            for r in &all {
+            all.sort_unstable_by_key(|r| r.entry.seq);
+            for r in all {
                 if !consider(r, q, &mut page, keep, &mut scanned) {
                     break;
                 }
@@ -257,65 +249,55 @@ impl CollectionRead for SqliteStore {
     }
 }
 
-/// A row read for the by-id path (kept apart from the statement's borrow).
+/// A candidate entry and its version marks, as read from the database.
 struct ReadRow {
-    seq: i64,
-    id: String,
-    object_type: String,
-    version: String,
-    added: i64,
+    entry: CollectionEntry,
     latest: bool,
     earliest: bool,
-    json: String,
 }
 
 impl ReadRow {
     fn from(row: &rusqlite::Row<'_>) -> rusqlite::Result<ReadRow> {
         Ok(ReadRow {
-            seq: row.get(0)?,
-            id: row.get(1)?,
-            object_type: row.get(2)?,
-            version: row.get(3)?,
-            added: row.get(4)?,
+            entry: CollectionEntry {
+                seq: row.get(0)?,
+                id: row.get(1)?,
+                object_type: row.get(2)?,
+                version: row.get(3)?,
+                added_us: row.get(4)?,
+                json: row.get(7)?,
+            },
             latest: row.get(5)?,
             earliest: row.get(6)?,
-            json: row.get(7)?,
         })
     }
 }
 
 /// Puts one candidate through the filters and `keep`; false when the page is done.
 fn consider(
-    r: &ReadRow,
+    r: ReadRow,
     q: &CollectionQuery,
     page: &mut CollectionPage,
     keep: &mut dyn FnMut(CollectionEntry) -> Option<CollectionEntry>,
     scanned: &mut usize,
 ) -> bool {
-    let wanted = (q.types.is_empty() || q.types.contains(&r.object_type))
-        && version_ok(&q.versions, &r.version, r.latest, r.earliest);
-    let entry = || CollectionEntry {
-        seq: r.seq,
-        id: r.id.clone(),
-        object_type: r.object_type.clone(),
-        version: r.version.clone(),
-        added_us: r.added,
-        json: r.json.clone(),
-    };
+    let e = &r.entry;
+    let wanted = (q.types.is_empty() || q.types.contains(&e.object_type))
+        && version_ok(&q.versions, &e.version, r.latest, r.earliest);
+    let seq = e.seq;
+    *scanned += 1;
     if page.entries.len() == q.limit {
         // One more candidate: only if it is kept is there more. Looking ahead
         // is bounded like the rest: past the budget, say "maybe more".
-        *scanned += 1;
-        if (wanted && keep(entry()).is_some()) || *scanned >= q.max_scan.max(1) {
+        if (wanted && keep(r.entry).is_some()) || *scanned >= q.max_scan.max(1) {
             page.more = true;
             return false;
         }
         return true;
     }
-    *scanned += 1;
-    page.next_seq = r.seq;
+    page.next_seq = seq;
     if wanted {
-        if let Some(kept) = keep(entry()) {
+        if let Some(kept) = keep(r.entry) {
             page.entries.push(kept);
         }
     }

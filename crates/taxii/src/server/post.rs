@@ -455,20 +455,6 @@ fn check_one(index: u64, position: Position, bytes: &[u8]) -> Checked {
     }
 }
 
-/// A new status id (a random UUID v4).
-fn new_status_id() -> String {
-    let t = vigil_access::secrets::new_token();
-    let h = t.trim_start_matches(vigil_access::secrets::TOKEN_PREFIX);
-    format!(
-        "{}-{}-4{}-a{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        &h[17..20],
-        &h[20..32]
-    )
-}
-
 pub(super) async fn post_objects(
     State(st): State<Shared>,
     Path((root, coll)): Path<(String, String)>,
@@ -500,10 +486,10 @@ pub(super) async fn post_objects(
         .await
         .map_err(|e| TaxiiError::internal(e.to_string()))??;
     let status = Status {
-        id: new_status_id(),
+        id: vigil_access::secrets::new_uuid(),
         owner: principal.name.clone(),
         complete: cuts.is_empty(),
-        request_timestamp: Timestamp::from_unix_micros(now_us()).to_string(),
+        request_timestamp: Timestamp::now_micros().to_string(),
         total: cuts.len(),
         successes: Vec::new(),
         failures: Vec::new(),
@@ -538,13 +524,6 @@ fn accepted(ct: &'static str, s: &Status) -> axum::response::Response {
     let mut r = taxii_json(ct, s.to_json().to_string());
     *r.status_mut() = StatusCode::ACCEPTED;
     r
-}
-
-fn now_us() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0)
 }
 
 pub(super) async fn status(
