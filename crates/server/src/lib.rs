@@ -362,7 +362,12 @@ async fn neighbors(
             include_revoked,
             max_nodes: usize::MAX,
         };
-        let mut first = s.neighbors(&query(&root, 0))?.nodes.swap_remove(0);
+        let mut first = s
+            .neighbors(&query(&root, 0))?
+            .nodes
+            .into_iter()
+            .next()
+            .ok_or_else(hidden)?;
         name_node(&mut sight, s, &mut first)?;
         g.nodes.push(first);
         let mut frontier = vec![root.clone()];
