@@ -6,10 +6,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod admin;
 mod attack;
 mod commands;
+mod hunt_cmd;
 mod import;
 mod input;
 mod pattern_cmd;
 mod pull;
+mod sensors;
 mod show;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -40,6 +42,8 @@ enum AnyCommand {
     Admin(admin::AdminCommand),
     #[command(flatten)]
     Pull(pull::PullCommand),
+    #[command(flatten)]
+    Hunt(hunt_cmd::HuntCommand),
 }
 
 /// A store command with the options every command takes.
@@ -218,6 +222,7 @@ fn main() {
         AnyCommand::Pattern(command) => pattern_cmd::run(&invocation.global, command),
         AnyCommand::Admin(command) => admin::run(&invocation.global, command),
         AnyCommand::Pull(command) => pull::run(&invocation.global, command),
+        AnyCommand::Hunt(command) => hunt_cmd::run(&invocation.global, command),
     };
     let code = match result {
         Ok(code) => code,

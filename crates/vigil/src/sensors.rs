@@ -1,0 +1,1 @@
+//! Indicators as sensor inputs (being written).
