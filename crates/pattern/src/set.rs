@@ -783,6 +783,79 @@ impl IndicatorSet {
         self.scratch = candidates;
     }
 
+    /// The paths on which some indicator's value, prefix or
+    /// regular-expression anchor looks values up, with their numbers for
+    /// [`IndicatorSet::probe_str`] and [`IndicatorSet::probe_num`].
+    ///
+    /// With [`IndicatorSet::type_anchored`] and [`IndicatorSet::anchored_always`]
+    /// this lets a caller that knows which values an observation would hold
+    /// skip building observations that can have no candidate: an observation
+    /// whose values meet no probe, holding no object of a type-anchored type,
+    /// while nothing is anchored always, completes no match and is not kept by
+    /// any pattern, so pushing it changes nothing but the stream position.
+    pub fn anchored_paths(&self) -> impl Iterator<Item = (u32, &ObjectPath)> + '_ {
+        self.paths
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.path_uses[*i] > 0)
+            .map(|(i, p)| (i as u32, p))
+    }
+
+    /// The object types some expression is anchored on by type alone (an
+    /// order, `!=`, `EXISTS`, anything under `NOT`): every observation
+    /// holding such an object has candidates.
+    pub fn type_anchored(&self) -> impl Iterator<Item = &str> + '_ {
+        self.by_type
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, _)| k.as_str())
+    }
+
+    /// Whether some expression is a candidate for every observation (`NOT
+    /// EXISTS`, or an `OR` with such an operand).
+    pub fn anchored_always(&self) -> bool {
+        !self.always.is_empty()
+    }
+
+    /// Whether a string value of path number `path` (from
+    /// [`IndicatorSet::anchored_paths`]) meets a value, prefix or
+    /// regular-expression anchor: if not, that value makes no candidate.
+    pub fn probe_str(&mut self, path: u32, s: &str) -> bool {
+        self.build_regex_sets();
+        if self.eq.contains_key(&key_hash(path, KeyRef::Str(s))) {
+            return true;
+        }
+        if let Some(ri) = self.regexes.get(&path) {
+            match &ri.set {
+                Some(set) => {
+                    if set.is_match(&crate::eval::nfc::nfc(s)) {
+                        return true;
+                    }
+                }
+                None => return true,
+            }
+        }
+        if let Some(lens) = self.cidr_lens.get(&path) {
+            if let Some(net) = Net::parse(s) {
+                for &(v6, len, _) in lens {
+                    if v6 == net.v6
+                        && len <= net.len
+                        && self.cidr.contains_key(&(path, net.masked(len)))
+                    {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Whether a number value of path number `path` meets a value anchor.
+    pub fn probe_num(&self, path: u32, n: f64) -> bool {
+        self.eq
+            .contains_key(&key_hash(path, KeyRef::Num(num_bits(n))))
+    }
+
     /// Compiles the regular-expression anchors that changed. A set too big to
     /// compile leaves its targets to be tried on every value of the path.
     fn build_regex_sets(&mut self) {

@@ -1,0 +1,883 @@
+//! Adapters: one log line in, one [`Record`] of facts out, following
+//! MAPPING.md (beside this crate's Cargo.toml) field by field.
+//!
+//! Each adapter walks the line once with the [`crate::json`] scanner,
+//! keeping the values of the fields it maps (borrowed from the line), then
+//! writes facts in a fixed order: objects first, then what references or
+//! extends them (a `domain-name`'s value before its `resolves_to_refs`).
+
+use crate::fact::{looks_v4, looks_v6, PathId, PathTable, Record, Val, P};
+use crate::json::{elements, flat_members, Json, JsonError};
+use crate::time;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Why a line gave no record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Not a JSON object.
+    Json(JsonError),
+    /// JSON, but not a record of the format (no time, wrong shape).
+    Record(String),
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unreadable::Json(e) => e.fmt(f),
+            Unreadable::Record(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<JsonError> for Unreadable {
+    fn from(e: JsonError) -> Self {
+        Unreadable::Json(e)
+    }
+}
+
+fn no_time(field: &str) -> Unreadable {
+    Unreadable::Record(format!("no readable time in '{field}'"))
+}
+
+fn str_of<'a>(v: &Json<'a>) -> Option<Cow<'a, str>> {
+    if v.is_unset() {
+        return None;
+    }
+    v.str()
+}
+
+fn int_of(v: &Json<'_>) -> Option<i64> {
+    match v {
+        Json::Num(_) => v.int(),
+        Json::Str(..) => v.str()?.parse().ok(),
+        _ => None,
+    }
+}
+
+fn time_of(v: &Json<'_>) -> Option<vigil_pattern::Instant> {
+    match v {
+        Json::Num(t) => time::epoch(std::str::from_utf8(t).ok()?),
+        Json::Str(..) => time::any(&v.str()?),
+        _ => None,
+    }
+}
+
+/// `ipv4`/`ipv6` by an address's form.
+fn ip_version(addr: Option<&Cow<'_, str>>) -> &'static str {
+    match addr {
+        Some(a) if looks_v6(a) => "ipv6",
+        _ => "ipv4",
+    }
+}
+
+/// Whether a host name is an address.
+fn is_addr(s: &str) -> bool {
+    looks_v6(s) || (looks_v4(s) && s.parse::<std::net::Ipv4Addr>().is_ok())
+}
+
+/// `http://host[:port]uri`, the URL of a plain-HTTP request.
+fn http_url(host: &str, port: Option<i64>, uri: &str) -> String {
+    let host = if looks_v6(host) && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    match port {
+        Some(p) if p != 80 => format!("http://{host}:{p}{uri}"),
+        _ => format!("http://{host}{uri}"),
+    }
+}
+
+/// The strings of a JSON list (or of a single string).
+fn strings<'a>(v: &Json<'a>, out: &mut Vec<Cow<'a, str>>) {
+    match v {
+        Json::Arr(a) => {
+            let _ = elements(a, |e| {
+                if let Some(s) = str_of(&e) {
+                    out.push(s);
+                }
+            });
+        }
+        _ => {
+            if let Some(s) = str_of(v) {
+                out.push(s);
+            }
+        }
+    }
+}
+
+/// The network-traffic facts every connection-bearing log shares.
+#[derive(Default)]
+struct Conn<'a> {
+    src: Option<Cow<'a, str>>,
+    dst: Option<Cow<'a, str>>,
+    sport: Option<i64>,
+    dport: Option<i64>,
+    protos: Vec<Cow<'a, str>>,
+}
+
+impl<'a> Conn<'a> {
+    fn write(&mut self, rec: &mut Record<'a>) {
+        if let Some(s) = self.src.take() {
+            rec.str(P::NtSrc, s);
+        }
+        if let Some(d) = self.dst.take() {
+            rec.str(P::NtDst, d);
+        }
+        if let Some(p) = self.sport {
+            rec.int(P::NtSrcPort, p);
+        }
+        if let Some(p) = self.dport {
+            rec.int(P::NtDstPort, p);
+        }
+        for p in self.protos.drain(..) {
+            rec.str(P::NtProtocols, p);
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.src.is_some() || self.dst.is_some() || self.sport.is_some() || self.dport.is_some()
+    }
+}
+
+fn lower(s: Cow<'_, str>) -> Cow<'_, str> {
+    if s.bytes().any(|c| c.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        s
+    }
+}
+
+/// Zeek JSON logs: conn, dns, http, ssl, x509, files.
+pub fn zeek<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> {
+    let mut ts = None;
+    let mut conn = Conn::default();
+    let mut proto = None;
+    let mut service = None;
+    let (mut ob, mut rb, mut op, mut rp) = (None, None, None, None);
+    let (mut query, mut answers) = (None, None);
+    let (mut host, mut uri, mut method, mut ua) = (None, None, None, None);
+    let mut server_name = None;
+    let (mut fp, mut serial, mut subject, mut issuer, mut san) = (None, None, None, None, None);
+    let (mut md5, mut sha1, mut sha256, mut fname, mut mime, mut total, mut seen) =
+        (None, None, None, None, None, None, None);
+    flat_members(line, &mut |k, v| match k {
+        b"ts" => ts = Some(v),
+        b"id.orig_h" => conn.src = str_of(&v),
+        b"id.resp_h" => conn.dst = str_of(&v),
+        b"id.orig_p" => conn.sport = int_of(&v),
+        b"id.resp_p" => conn.dport = int_of(&v),
+        b"proto" => proto = str_of(&v),
+        b"service" => service = str_of(&v),
+        b"orig_bytes" => ob = int_of(&v),
+        b"resp_bytes" => rb = int_of(&v),
+        b"orig_pkts" => op = int_of(&v),
+        b"resp_pkts" => rp = int_of(&v),
+        b"query" => query = str_of(&v),
+        b"answers" => answers = Some(v),
+        b"host" => host = str_of(&v),
+        b"uri" => uri = str_of(&v),
+        b"method" => method = str_of(&v),
+        b"user_agent" => ua = str_of(&v),
+        b"server_name" => server_name = str_of(&v),
+        b"fingerprint" => fp = str_of(&v),
+        b"certificate.serial" => serial = str_of(&v),
+        b"certificate.subject" => subject = str_of(&v),
+        b"certificate.issuer" => issuer = str_of(&v),
+        b"san.dns" => san = Some(v),
+        b"md5" => md5 = str_of(&v),
+        b"sha1" => sha1 = str_of(&v),
+        b"sha256" => sha256 = str_of(&v),
+        b"filename" => fname = str_of(&v),
+        b"mime_type" => mime = str_of(&v),
+        b"total_bytes" => total = int_of(&v),
+        b"seen_bytes" => seen = int_of(&v),
+        _ => {}
+    })?;
+    rec.time = Some(ts.as_ref().and_then(time_of).ok_or_else(|| no_time("ts"))?);
+    if conn.any() {
+        if let Some(p) = proto {
+            conn.protos
+                .push(Cow::Borrowed(ip_version(conn.dst.as_ref())));
+            conn.protos.push(lower(p));
+        }
+        if let Some(s) = service {
+            if conn.protos.is_empty() {
+                conn.protos
+                    .push(Cow::Borrowed(ip_version(conn.dst.as_ref())));
+            }
+            for name in s.split(',') {
+                let name = name.trim();
+                if !name.is_empty() {
+                    conn.protos.push(Cow::Owned(name.to_ascii_lowercase()));
+                }
+            }
+        }
+    }
+    let dport = conn.dport;
+    conn.write(rec);
+    if let Some(v) = ob {
+        rec.int(P::NtSrcBytes, v);
+    }
+    if let Some(v) = rb {
+        rec.int(P::NtDstBytes, v);
+    }
+    if let Some(v) = op {
+        rec.int(P::NtSrcPackets, v);
+    }
+    if let Some(v) = rp {
+        rec.int(P::NtDstPackets, v);
+    }
+    if let Some(m) = method {
+        rec.str(P::HttpMethod, m);
+    }
+    if let Some(u) = &uri {
+        rec.str(P::HttpValue, u.clone());
+    }
+    if let Some(a) = ua {
+        rec.str(P::HttpUserAgent, a);
+    }
+    if let Some(q) = query {
+        rec.str(P::Domain, q);
+        if let Some(a) = answers {
+            let mut list = Vec::new();
+            strings(&a, &mut list);
+            for s in list {
+                rec.str(P::DomainResolves, s);
+            }
+        }
+    }
+    if let Some(h) = &host {
+        if !is_addr(h) {
+            rec.str(P::Domain, h.clone());
+        }
+        if let Some(u) = &uri {
+            rec.str(P::Url, Cow::Owned(http_url(h, dport, u)));
+        }
+    }
+    if let Some(s) = server_name {
+        rec.str(P::Domain, s);
+    }
+    if let Some(f) = fp {
+        rec.str(P::CertSha256, lower(f));
+    }
+    if let Some(s) = serial {
+        rec.str(P::CertSerial, s);
+    }
+    if let Some(s) = subject {
+        rec.str(P::CertSubject, s);
+    }
+    if let Some(s) = issuer {
+        rec.str(P::CertIssuer, s);
+    }
+    if let Some(s) = san {
+        let mut list = Vec::new();
+        strings(&s, &mut list);
+        for d in list {
+            rec.str(P::Domain, d);
+        }
+    }
+    if let Some(v) = fname {
+        rec.str(P::FileName, v);
+    }
+    if let Some(v) = md5 {
+        rec.str(P::FileMd5, v);
+    }
+    if let Some(v) = sha1 {
+        rec.str(P::FileSha1, v);
+    }
+    if let Some(v) = sha256 {
+        rec.str(P::FileSha256, v);
+    }
+    if let Some(v) = mime {
+        rec.str(P::FileMime, v);
+    }
+    if let Some(v) = total.or(seen) {
+        rec.int(P::FileSize, v);
+    }
+    Ok(())
+}
+
+/// Suricata EVE JSON: flow, dns (v1, v2), http, tls, fileinfo, alert.
+pub fn suricata<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> {
+    let mut ts = None;
+    let mut conn = Conn::default();
+    let (mut proto, mut app) = (None, None);
+    let (mut bts, mut btc, mut pts, mut ptc) = (None, None, None, None);
+    let (mut rrname, mut rrtype, mut rdata, mut dns_answers) = (None, None, None, None);
+    let (mut grouped_a, mut grouped_aaaa) = (None, None);
+    let (mut hostname, mut url, mut method, mut ua) = (None, None, None, None);
+    let (mut sni, mut fp, mut serial, mut subject, mut issuer) = (None, None, None, None, None);
+    let (mut fname, mut md5, mut sha1, mut sha256, mut size) = (None, None, None, None, None);
+    flat_members(line, &mut |k, v| match k {
+        b"timestamp" => ts = Some(v),
+        b"src_ip" => conn.src = str_of(&v),
+        b"dest_ip" => conn.dst = str_of(&v),
+        b"src_port" => conn.sport = int_of(&v),
+        b"dest_port" => conn.dport = int_of(&v),
+        b"proto" => proto = str_of(&v),
+        b"app_proto" => app = str_of(&v),
+        b"flow.bytes_toserver" => bts = int_of(&v),
+        b"flow.bytes_toclient" => btc = int_of(&v),
+        b"flow.pkts_toserver" => pts = int_of(&v),
+        b"flow.pkts_toclient" => ptc = int_of(&v),
+        b"dns.rrname" => rrname = str_of(&v),
+        b"dns.rrtype" => rrtype = str_of(&v),
+        b"dns.rdata" => rdata = str_of(&v),
+        b"dns.answers" => dns_answers = Some(v),
+        b"dns.grouped.A" => grouped_a = Some(v),
+        b"dns.grouped.AAAA" => grouped_aaaa = Some(v),
+        b"http.hostname" => hostname = str_of(&v),
+        b"http.url" => url = str_of(&v),
+        b"http.http_method" => method = str_of(&v),
+        b"http.http_user_agent" => ua = str_of(&v),
+        b"tls.sni" => sni = str_of(&v),
+        b"tls.fingerprint" => fp = str_of(&v),
+        b"tls.serial" => serial = str_of(&v),
+        b"tls.subject" => subject = str_of(&v),
+        b"tls.issuerdn" => issuer = str_of(&v),
+        b"fileinfo.filename" => fname = str_of(&v),
+        b"fileinfo.md5" => md5 = str_of(&v),
+        b"fileinfo.sha1" => sha1 = str_of(&v),
+        b"fileinfo.sha256" => sha256 = str_of(&v),
+        b"fileinfo.size" => size = int_of(&v),
+        _ => {}
+    })?;
+    rec.time = Some(
+        ts.as_ref()
+            .and_then(time_of)
+            .ok_or_else(|| no_time("timestamp"))?,
+    );
+    if conn.any() {
+        if let Some(p) = proto {
+            conn.protos
+                .push(Cow::Borrowed(ip_version(conn.dst.as_ref())));
+            conn.protos.push(lower(p));
+        }
+        if let Some(a) = app {
+            if a != "failed" && a != "unknown" {
+                if conn.protos.is_empty() {
+                    conn.protos
+                        .push(Cow::Borrowed(ip_version(conn.dst.as_ref())));
+                }
+                conn.protos.push(lower(a));
+            }
+        }
+    }
+    let dport = conn.dport;
+    conn.write(rec);
+    for (p, v) in [
+        (P::NtSrcBytes, bts),
+        (P::NtDstBytes, btc),
+        (P::NtSrcPackets, pts),
+        (P::NtDstPackets, ptc),
+    ] {
+        if let Some(v) = v {
+            rec.int(p, v);
+        }
+    }
+    if let Some(m) = method {
+        rec.str(P::HttpMethod, m);
+    }
+    if let Some(u) = &url {
+        rec.str(P::HttpValue, u.clone());
+    }
+    if let Some(a) = ua {
+        rec.str(P::HttpUserAgent, a);
+    }
+    if let Some(name) = rrname {
+        rec.str(P::Domain, name);
+        let address = |t: &str| t == "A" || t == "AAAA";
+        if let (Some(d), Some(t)) = (rdata, &rrtype) {
+            if address(t) {
+                rec.str(P::DomainResolves, d);
+            }
+        }
+        if let Some(Json::Arr(list)) = dns_answers {
+            let _ = elements(list, |e| {
+                if let Json::Obj(o) = e {
+                    let (mut t, mut d) = (None, None);
+                    let _ = flat_members(o, &mut |k, v| match k {
+                        b"rrtype" => t = str_of(&v),
+                        b"rdata" => d = str_of(&v),
+                        _ => {}
+                    });
+                    if let (Some(t), Some(d)) = (t, d) {
+                        if address(&t) {
+                            rec.str(P::DomainResolves, d);
+                        }
+                    }
+                }
+            });
+        }
+        for g in [grouped_a, grouped_aaaa].into_iter().flatten() {
+            let mut list = Vec::new();
+            strings(&g, &mut list);
+            for d in list {
+                rec.str(P::DomainResolves, d);
+            }
+        }
+    }
+    if let Some(h) = &hostname {
+        if !is_addr(h) {
+            rec.str(P::Domain, h.clone());
+        }
+        if let Some(u) = &url {
+            rec.str(P::Url, Cow::Owned(http_url(h, dport, u)));
+        }
+    }
+    if let Some(s) = sni {
+        rec.str(P::Domain, s);
+    }
+    if let Some(f) = fp {
+        let hex: String = f.chars().filter(|&c| c != ':').collect();
+        rec.str(P::CertSha1, Cow::Owned(hex.to_ascii_lowercase()));
+    }
+    if let Some(s) = serial {
+        rec.str(P::CertSerial, s);
+    }
+    if let Some(s) = subject {
+        rec.str(P::CertSubject, s);
+    }
+    if let Some(s) = issuer {
+        rec.str(P::CertIssuer, s);
+    }
+    if let Some(v) = fname {
+        rec.str(P::FileName, v);
+    }
+    if let Some(v) = md5 {
+        rec.str(P::FileMd5, v);
+    }
+    if let Some(v) = sha1 {
+        rec.str(P::FileSha1, v);
+    }
+    if let Some(v) = sha256 {
+        rec.str(P::FileSha256, v);
+    }
+    if let Some(v) = size {
+        rec.int(P::FileSize, v);
+    }
+    Ok(())
+}
+
+/// Elastic Common Schema JSON (nested or dotted).
+pub fn ecs<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> {
+    let mut ts = None;
+    let mut conn = Conn::default();
+    let (mut transport, mut protocol) = (None, None);
+    let (mut qname, mut resolved) = (None, None);
+    let (mut url_full, mut url_orig, mut url_domain) = (None, None, None);
+    let (mut fname, mut fmd5, mut fsha1, mut fsha256, mut fsize, mut fdir) =
+        (None, None, None, None, None, None);
+    let (mut pid, mut cmd, mut pname, mut pmd5, mut psha1, mut psha256) =
+        (None, None, None, None, None, None);
+    let (mut user, mut uid) = (None, None);
+    let (mut from, mut to, mut subject) = (None, None, None);
+    flat_members(line, &mut |k, v| match k {
+        b"@timestamp" => ts = Some(v),
+        b"source.ip" => conn.src = str_of(&v),
+        b"destination.ip" => conn.dst = str_of(&v),
+        b"source.port" => conn.sport = int_of(&v),
+        b"destination.port" => conn.dport = int_of(&v),
+        b"network.transport" => transport = str_of(&v),
+        b"network.protocol" => protocol = str_of(&v),
+        b"dns.question.name" => qname = str_of(&v),
+        b"dns.resolved_ip" => resolved = Some(v),
+        b"url.full" => url_full = str_of(&v),
+        b"url.original" => url_orig = str_of(&v),
+        b"url.domain" => url_domain = str_of(&v),
+        b"file.name" => fname = str_of(&v),
+        b"file.hash.md5" => fmd5 = str_of(&v),
+        b"file.hash.sha1" => fsha1 = str_of(&v),
+        b"file.hash.sha256" => fsha256 = str_of(&v),
+        b"file.size" => fsize = int_of(&v),
+        b"file.directory" => fdir = str_of(&v),
+        b"process.pid" => pid = int_of(&v),
+        b"process.command_line" => cmd = str_of(&v),
+        b"process.name" => pname = str_of(&v),
+        b"process.hash.md5" => pmd5 = str_of(&v),
+        b"process.hash.sha1" => psha1 = str_of(&v),
+        b"process.hash.sha256" => psha256 = str_of(&v),
+        b"user.name" => user = str_of(&v),
+        b"user.id" => uid = str_of(&v),
+        b"email.from.address" => from = Some(v),
+        b"email.to.address" => to = Some(v),
+        b"email.subject" => subject = str_of(&v),
+        _ => {}
+    })?;
+    rec.time = Some(
+        ts.as_ref()
+            .and_then(time_of)
+            .ok_or_else(|| no_time("@timestamp"))?,
+    );
+    if conn.any() {
+        if let Some(t) = transport {
+            conn.protos
+                .push(Cow::Borrowed(ip_version(conn.dst.as_ref())));
+            conn.protos.push(lower(t));
+        }
+        if let Some(p) = protocol {
+            if conn.protos.is_empty() {
+                conn.protos
+                    .push(Cow::Borrowed(ip_version(conn.dst.as_ref())));
+            }
+            conn.protos.push(lower(p));
+        }
+    }
+    conn.write(rec);
+    if let Some(q) = qname {
+        rec.str(P::Domain, q);
+        if let Some(r) = resolved {
+            let mut list = Vec::new();
+            strings(&r, &mut list);
+            for a in list {
+                rec.str(P::DomainResolves, a);
+            }
+        }
+    }
+    if let Some(u) = url_full.or(url_orig) {
+        rec.str(P::Url, u);
+    }
+    if let Some(d) = url_domain {
+        if !is_addr(&d) {
+            rec.str(P::Domain, d);
+        }
+    }
+    if let Some(v) = fname {
+        rec.str(P::FileName, v);
+    }
+    if let Some(v) = fmd5 {
+        rec.str(P::FileMd5, v);
+    }
+    if let Some(v) = fsha1 {
+        rec.str(P::FileSha1, v);
+    }
+    if let Some(v) = fsha256 {
+        rec.str(P::FileSha256, v);
+    }
+    if let Some(v) = fsize {
+        rec.int(P::FileSize, v);
+    }
+    if let Some(v) = fdir {
+        rec.str(P::FileDir, v);
+    }
+    if let Some(v) = pid {
+        rec.int(P::ProcPid, v);
+    }
+    if let Some(v) = cmd {
+        rec.str(P::ProcCommandLine, v);
+    }
+    if let Some(v) = pname {
+        rec.str(P::ProcImageName, v);
+    }
+    if let Some(v) = pmd5 {
+        rec.str(P::ProcImageMd5, v);
+    }
+    if let Some(v) = psha1 {
+        rec.str(P::ProcImageSha1, v);
+    }
+    if let Some(v) = psha256 {
+        rec.str(P::ProcImageSha256, v);
+    }
+    if let Some(v) = user {
+        rec.str(P::UserLogin, v);
+    }
+    if let Some(v) = uid {
+        rec.str(P::UserId, v);
+    }
+    if let Some(f) = from {
+        let mut list = Vec::new();
+        strings(&f, &mut list);
+        if let Some(a) = list.into_iter().next() {
+            rec.str(P::EmailFrom, a);
+        }
+    }
+    if let Some(t) = to {
+        let mut list = Vec::new();
+        strings(&t, &mut list);
+        for a in list {
+            rec.str(P::EmailTo, a);
+        }
+    }
+    if let Some(s) = subject {
+        rec.str(P::EmailSubject, s);
+    }
+    Ok(())
+}
+
+/// A mapping file: JSON field names (dotted for nested objects) to STIX
+/// object paths, and the field holding the time.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    time: Vec<u8>,
+    fields: HashMap<Vec<u8>, PathId>,
+}
+
+impl Mapping {
+    /// Reads a mapping file's JSON (`{"time": field, "fields": {field: path}}`),
+    /// adding its paths to `table`.
+    pub fn parse(text: &str, table: &mut PathTable) -> Result<Mapping, String> {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let time = v
+            .get("time")
+            .and_then(|t| t.as_str())
+            .ok_or("needs \"time\": the name of the field holding each record's time")?;
+        let fields = v
+            .get("fields")
+            .and_then(|f| f.as_object())
+            .ok_or("needs \"fields\": an object from field names to STIX object paths")?;
+        let mut out = HashMap::new();
+        for (field, path) in fields {
+            let path = path
+                .as_str()
+                .ok_or_else(|| format!("field {field:?}: the path must be a string"))?;
+            let id = table
+                .intern(path)
+                .map_err(|e| format!("field {field:?}: {e}"))?;
+            out.insert(field.as_bytes().to_vec(), id);
+        }
+        Ok(Mapping {
+            time: time.as_bytes().to_vec(),
+            fields: out,
+        })
+    }
+
+    /// Reads one line.
+    pub fn read<'a>(&self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> {
+        let mut ts = None;
+        let mut facts: Vec<(PathId, Json<'a>)> = Vec::new();
+        flat_members(line, &mut |k, v| {
+            if k == self.time.as_slice() {
+                ts = Some(v);
+            }
+            if let Some(&p) = self.fields.get(k) {
+                facts.push((p, v));
+            }
+        })?;
+        rec.time = Some(
+            ts.as_ref()
+                .and_then(time_of)
+                .ok_or_else(|| no_time(&String::from_utf8_lossy(&self.time)))?,
+        );
+        // In the mapping's order of paths, so objects come before what refers to them.
+        facts.sort_by_key(|(p, _)| *p);
+        for (p, v) in facts {
+            let mut push = |v: &Json<'a>| match v {
+                Json::Num(_) => {
+                    if let Some(i) = v.int() {
+                        rec.facts.push(crate::fact::Fact {
+                            path: p,
+                            val: Val::Int(i),
+                        });
+                    }
+                }
+                Json::Bool(b) => rec.facts.push(crate::fact::Fact {
+                    path: p,
+                    val: Val::Str(Cow::Borrowed(if *b { "true" } else { "false" })),
+                }),
+                _ => {
+                    if let Some(s) = str_of(v) {
+                        rec.facts.push(crate::fact::Fact {
+                            path: p,
+                            val: Val::Str(s),
+                        });
+                    }
+                }
+            };
+            match v {
+                Json::Arr(a) => {
+                    let _ = elements(a, |e| push(&e));
+                }
+                _ => push(&v),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a line's top-level members say about its format.
+pub fn recognise(line: &[u8]) -> Option<crate::Format> {
+    let (mut event_type, mut timestamp, mut at_ts, mut ecs, mut ts, mut zeekish, mut stix) =
+        (false, false, false, false, false, false, false);
+    crate::json::members(line, |k, v| {
+        match k {
+            b"event_type" => event_type = true,
+            b"timestamp" => timestamp = true,
+            b"@timestamp" => at_ts = true,
+            b"ecs" | b"ecs.version" => ecs = true,
+            b"ts" => ts = true,
+            b"uid" | b"fuid" | b"_path" | b"id.orig_h" | b"id" => zeekish = true,
+            b"type" => stix = matches!(v, Json::Str(b"bundle", _) | Json::Str(b"observed-data", _)),
+            _ => {}
+        }
+        true
+    })
+    .ok()?;
+    if stix {
+        Some(crate::Format::Stix)
+    } else if event_type && timestamp {
+        Some(crate::Format::Suricata)
+    } else if at_ts || ecs {
+        Some(crate::Format::Ecs)
+    } else if ts && zeekish {
+        Some(crate::Format::Zeek)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fact::observation;
+    use vigil_pattern::Pattern;
+
+    fn matches(table: &PathTable, rec: &Record<'_>, pattern: &str) -> bool {
+        let o = observation(table, rec);
+        Pattern::parse(pattern)
+            .unwrap()
+            .matches(&[o])
+            .unwrap()
+            .is_some()
+    }
+
+    #[test]
+    fn zeek_conn_dns_http() {
+        let t = PathTable::new();
+        let line = br#"{"ts":1709294400.5,"uid":"C1","id.orig_h":"10.0.0.5","id.orig_p":50000,"id.resp_h":"203.0.113.9","id.resp_p":8080,"proto":"tcp","service":"http","orig_bytes":10,"resp_bytes":20}"#;
+        let mut r = Record::default();
+        zeek(line, &mut r).unwrap();
+        assert_eq!(r.time.unwrap().secs, 1_709_294_400);
+        assert!(matches(
+            &t,
+            &r,
+            "[network-traffic:dst_ref.value = '203.0.113.9' AND network-traffic:dst_port = 8080]"
+        ));
+        assert!(matches(&t, &r, "[ipv4-addr:value = '10.0.0.5']"));
+        assert!(matches(&t, &r, "[network-traffic:protocols[*] = 'http']"));
+        let dns = br#"{"ts":"2024-03-01T12:00:00Z","uid":"C2","id":{"orig_h":"10.0.0.5","orig_p":5353,"resp_h":"10.0.0.1","resp_p":53},"proto":"udp","query":"evil.example","answers":["cdn.evil.example","198.51.100.7"]}"#;
+        let mut r = Record::default();
+        zeek(dns, &mut r).unwrap();
+        assert!(matches(&t, &r, "[domain-name:value = 'evil.example']"));
+        assert!(matches(
+            &t,
+            &r,
+            "[domain-name:resolves_to_refs[*].value = '198.51.100.7']"
+        ));
+        assert!(matches(&t, &r, "[ipv4-addr:value = '198.51.100.7']"));
+        let http = br#"{"ts":1.0,"uid":"C3","id.orig_h":"10.0.0.5","id.orig_p":1,"id.resp_h":"203.0.113.9","id.resp_p":8080,"method":"GET","host":"evil.example","uri":"/a?b=1","user_agent":"Evil/1.0"}"#;
+        let mut r = Record::default();
+        zeek(http, &mut r).unwrap();
+        assert!(matches(
+            &t,
+            &r,
+            "[url:value = 'http://evil.example:8080/a?b=1']"
+        ));
+        assert!(matches(
+            &t,
+            &r,
+            "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = 'Evil/1.0']"
+        ));
+    }
+
+    #[test]
+    fn suricata_dns_v2_and_tls() {
+        let t = PathTable::new();
+        let line = br#"{"timestamp":"2024-03-01T12:00:00.000000+0000","event_type":"dns","src_ip":"10.0.0.5","src_port":1,"dest_ip":"10.0.0.1","dest_port":53,"proto":"UDP","dns":{"version":2,"type":"answer","rrname":"evil.example","rrtype":"A","answers":[{"rrname":"evil.example","rrtype":"A","rdata":"198.51.100.7"}],"grouped":{"A":["198.51.100.8"]}}}"#;
+        let mut r = Record::default();
+        suricata(line, &mut r).unwrap();
+        assert!(matches(
+            &t,
+            &r,
+            "[domain-name:resolves_to_refs[*].value = '198.51.100.7']"
+        ));
+        assert!(matches(
+            &t,
+            &r,
+            "[domain-name:resolves_to_refs[*].value = '198.51.100.8']"
+        ));
+        assert!(matches(&t, &r, "[network-traffic:protocols[*] = 'udp']"));
+        let tls = br#"{"timestamp":"2024-03-01T12:00:00+0000","event_type":"tls","src_ip":"10.0.0.5","dest_ip":"203.0.113.9","proto":"TCP","tls":{"sni":"evil.example","fingerprint":"AB:cd:01"}}"#;
+        let mut r = Record::default();
+        suricata(tls, &mut r).unwrap();
+        assert!(matches(
+            &t,
+            &r,
+            "[x509-certificate:hashes.'SHA-1' = 'abcd01']"
+        ));
+    }
+
+    #[test]
+    fn ecs_nested_and_dotted_agree() {
+        let t = PathTable::new();
+        let nested = br#"{"@timestamp":"2024-03-01T12:00:00Z","process":{"pid":4,"name":"evil.exe","hash":{"sha256":"aa"}},"user":{"name":"bob"},"email":{"from":{"address":"a@evil.example"},"to":{"address":["b@x.example","c@x.example"]}}}"#;
+        let dotted = br#"{"@timestamp":"2024-03-01T12:00:00Z","process.pid":4,"process.name":"evil.exe","process.hash.sha256":"aa","user.name":"bob","email.from.address":"a@evil.example","email.to.address":["b@x.example","c@x.example"]}"#;
+        for line in [&nested[..], &dotted[..]] {
+            let mut r = Record::default();
+            ecs(line, &mut r).unwrap();
+            assert!(matches(
+                &t,
+                &r,
+                "[process:image_ref.hashes.'SHA-256' = 'aa' AND process:pid = 4]"
+            ));
+            assert!(matches(&t, &r, "[user-account:account_login = 'bob']"));
+            assert!(matches(
+                &t,
+                &r,
+                "[email-message:to_refs[*].value = 'c@x.example']"
+            ));
+            assert!(matches(&t, &r, "[email-addr:value = 'a@evil.example']"));
+        }
+    }
+
+    #[test]
+    fn records_without_time_are_unreadable() {
+        let mut r = Record::default();
+        assert!(matches!(
+            zeek(br#"{"uid":"x"}"#, &mut r),
+            Err(Unreadable::Record(_))
+        ));
+        let mut r = Record::default();
+        assert!(matches!(
+            zeek(br#"{"ts":1"#, &mut r),
+            Err(Unreadable::Json(_))
+        ));
+    }
+
+    #[test]
+    fn mapping_reads_fields() {
+        let mut t = PathTable::new();
+        let m = Mapping::parse(
+            r#"{"time":"when","fields":{"client":"network-traffic:src_ref.value","req.host":"domain-name:value","tags":"x-app:tags"}}"#,
+            &mut t,
+        )
+        .unwrap();
+        let mut r = Record::default();
+        m.read(
+            br#"{"when":1709294400,"client":"2001:db8::2","req":{"host":"evil.example"}}"#,
+            &mut r,
+        )
+        .unwrap();
+        assert!(matches(&t, &r, "[ipv6-addr:value = '2001:db8::2']"));
+        assert!(matches(&t, &r, "[domain-name:value = 'evil.example']"));
+        assert!(Mapping::parse(r#"{"fields":{}}"#, &mut t).is_err());
+    }
+
+    #[test]
+    fn recognises_formats() {
+        use crate::Format;
+        assert_eq!(recognise(br#"{"ts":1,"uid":"C"}"#), Some(Format::Zeek));
+        assert_eq!(
+            recognise(br#"{"timestamp":"x","event_type":"flow"}"#),
+            Some(Format::Suricata)
+        );
+        assert_eq!(recognise(br#"{"@timestamp":"x"}"#), Some(Format::Ecs));
+        assert_eq!(
+            recognise(br#"{"type":"bundle","id":"bundle--1"}"#),
+            Some(Format::Stix)
+        );
+        assert_eq!(recognise(br#"{"a":1}"#), None);
+    }
+}
