@@ -20,6 +20,7 @@ pub mod fact;
 pub mod hunter;
 pub mod json;
 pub mod lines;
+pub mod sighting;
 pub mod time;
 
 /// The log formats read.

@@ -2,10 +2,26 @@
 //! the organisation's logs, record sightings, and re-check retained
 //! observations when intelligence changes.
 
-use crate::Global;
-use anyhow::{bail, Result};
+use crate::{import, input::Input, Global};
+use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufWriter, IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use vigil_hunt::drive::{Driver, Problem};
+use vigil_hunt::fact::PathTable;
+use vigil_hunt::hunter::{Found, Hunter};
+use vigil_hunt::sighting::{self, Tally};
+use vigil_hunt::{adapters::Mapping, lines, Format};
+use vigil_pattern::ast::CompExpr;
+use vigil_pattern::{
+    comparison_matches, path_values, Entry, IndicatorSet, Instant, Pattern, StixVersion,
+};
+use vigil_store::{ExportFilter, ReadStore, SqliteStore};
 
 /// The detection commands.
 #[derive(Subcommand, Debug)]
@@ -93,6 +109,674 @@ pub struct RetrohuntArgs {
 }
 
 /// Runs a detection command; returns the exit status.
-pub fn run(_g: &Global, _command: HuntCommand) -> Result<i32> {
-    bail!("vigil hunt is being written")
+pub fn run(g: &Global, command: HuntCommand) -> Result<i32> {
+    match command {
+        HuntCommand::Hunt(a) => hunt(g, a),
+        HuntCommand::Retrohunt(_) => {
+            bail!("vigil retrohunt: retained observations are not kept yet")
+        }
+    }
+}
+
+/// A time given on the command line: a STIX timestamp, a date, or a
+/// duration back from now (`90d`, `12h`, `30m`, `45s`).
+pub fn parse_since(s: &str) -> Result<Instant> {
+    let t = s.trim();
+    if let Some(unit) = t.chars().last().filter(|c| "dhms".contains(*c)) {
+        if let Ok(n) = t[..t.len() - 1].parse::<u64>() {
+            let secs = n * match unit {
+                'd' => 86_400,
+                'h' => 3600,
+                'm' => 60,
+                _ => 1,
+            };
+            return Ok(now().add_seconds(-(secs as f64)));
+        }
+    }
+    if let Some(i) = Instant::parse(t) {
+        return Ok(i);
+    }
+    if let Some(i) = Instant::parse(&format!("{t}T00:00:00Z")) {
+        return Ok(i);
+    }
+    vigil_hunt::time::iso(t).ok_or_else(|| {
+        anyhow::anyhow!("{s:?} is not a time: give a STIX timestamp, a date (YYYY-MM-DD) or a duration (90d, 12h)")
+    })
+}
+
+fn now() -> Instant {
+    let us = vigil_stix::Timestamp::unix_micros_now();
+    Instant {
+        secs: us.div_euclid(1_000_000),
+        nanos: (us.rem_euclid(1_000_000) * 1000) as u32,
+    }
+}
+
+/// What the hunt knows of one indicator.
+struct Info {
+    name: String,
+    pattern: Pattern,
+}
+
+/// The indicators loaded from the store, as a set, with what hits print.
+struct Intel {
+    set: IndicatorSet,
+    info: HashMap<Arc<str>, Info>,
+    /// Indicator id -> the objects its `indicates` relationships reach.
+    related: HashMap<String, Vec<String>>,
+    /// Patterns that could not be read (id, why).
+    refused: Vec<(String, String)>,
+}
+
+fn instant_of(v: &Value, key: &str) -> Option<Instant> {
+    v.get(key).and_then(Value::as_str).and_then(Instant::parse)
+}
+
+/// The current, non-revoked STIX-pattern indicators of the store (only
+/// those in `only`, when given).
+fn load_intel(store: &SqliteStore, only: Option<&HashSet<String>>) -> Result<Intel> {
+    let mut intel = Intel {
+        set: IndicatorSet::new(),
+        info: HashMap::new(),
+        related: HashMap::new(),
+        refused: Vec::new(),
+    };
+    let filter = ExportFilter {
+        types: vec!["indicator".into()],
+        all_versions: false,
+    };
+    store.export(&filter, &mut |json| {
+        let Ok(v) = serde_json::from_str::<Value>(json) else {
+            return Ok(());
+        };
+        let id = v["id"].as_str().unwrap_or_default();
+        if only.is_some_and(|o| !o.contains(id)) || v["revoked"] == Value::Bool(true) {
+            return Ok(());
+        }
+        if v["pattern_type"].as_str().is_some_and(|t| t != "stix") {
+            return Ok(());
+        }
+        let version = match v["spec_version"].as_str() {
+            Some("2.0") => StixVersion::V20,
+            _ => StixVersion::V21,
+        };
+        let Some(text) = v["pattern"].as_str() else {
+            return Ok(());
+        };
+        let pattern = match Pattern::parse_version(text, version) {
+            Ok(p) => p,
+            Err(e) => {
+                intel.refused.push((id.to_string(), e.to_string()));
+                return Ok(());
+            }
+        };
+        let id: Arc<str> = Arc::from(id);
+        intel.set.insert(Entry {
+            id: id.clone(),
+            pattern: pattern.clone(),
+            valid_from: instant_of(&v, "valid_from"),
+            valid_until: instant_of(&v, "valid_until"),
+        });
+        let name = v["name"].as_str().unwrap_or_default().to_string();
+        intel.info.insert(id, Info { name, pattern });
+        Ok(())
+    })?;
+    let filter = ExportFilter {
+        types: vec!["relationship".into()],
+        all_versions: false,
+    };
+    store.export(&filter, &mut |json| {
+        if !json.contains("\"indicates\"") {
+            return Ok(());
+        }
+        let Ok(v) = serde_json::from_str::<Value>(json) else {
+            return Ok(());
+        };
+        if v["relationship_type"] != "indicates" || v["revoked"] == Value::Bool(true) {
+            return Ok(());
+        }
+        if let (Some(s), Some(t)) = (v["source_ref"].as_str(), v["target_ref"].as_str()) {
+            if intel.info.contains_key(s) {
+                intel
+                    .related
+                    .entry(s.to_string())
+                    .or_default()
+                    .push(t.to_string());
+            }
+        }
+        Ok(())
+    })?;
+    Ok(intel)
+}
+
+/// The values of a match's records that its comparisons hold on.
+fn matched_values(pattern: &Pattern, f: &Found) -> Vec<String> {
+    fn tests<'a>(c: &'a CompExpr, out: &mut Vec<&'a vigil_pattern::Comparison>) {
+        match c {
+            CompExpr::Test(t) => out.push(t),
+            CompExpr::And(v) | CompExpr::Or(v) => v.iter().for_each(|c| tests(c, out)),
+        }
+    }
+    let mut all = Vec::new();
+    for leaf in pattern.root().leaves() {
+        tests(leaf, &mut all);
+    }
+    let mut out: Vec<String> = Vec::new();
+    // Each object of the comparison's type alone (with the others of other
+    // types, which references may reach): the values of those it holds on.
+    for (_, obs) in f.records.iter().flatten() {
+        for t in &all {
+            let one = CompExpr::Test((*t).clone());
+            let ty = t.path.object_type.as_str();
+            let of_type: Vec<&String> = obs
+                .objects
+                .iter()
+                .filter(|(_, o)| o.get("type").and_then(Value::as_str) == Some(ty))
+                .map(|(k, _)| k)
+                .collect();
+            for keep in &of_type {
+                let mut alone = obs.as_ref().clone();
+                alone
+                    .objects
+                    .retain(|k, _| k == *keep || !of_type.contains(&k));
+                if !comparison_matches(&one, &alone).unwrap_or(false) {
+                    continue;
+                }
+                for v in path_values(&t.path, &alone) {
+                    let s = match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    if !out.contains(&s) {
+                        out.push(s);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Names and types of related objects, looked up once each.
+struct Names<'s> {
+    store: &'s SqliteStore,
+    cache: HashMap<String, Value>,
+}
+
+impl Names<'_> {
+    fn get(&mut self, id: &str) -> Value {
+        if let Some(v) = self.cache.get(id) {
+            return v.clone();
+        }
+        let name = self
+            .store
+            .get(id)
+            .ok()
+            .flatten()
+            .and_then(|v| serde_json::from_str::<Value>(&v.json).ok())
+            .and_then(|o| o["name"].as_str().map(str::to_string));
+        let ty = id.split("--").next().unwrap_or_default();
+        let v = json!({"id": id, "type": ty, "name": name});
+        self.cache.insert(id.to_string(), v.clone());
+        v
+    }
+}
+
+/// The host's name, for the default log source.
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Marking names (TLP:...) or marking-definition ids, as ids.
+fn marking_ids(given: &[String]) -> Result<Vec<String>> {
+    let given: Vec<String> = if given.is_empty() {
+        vec!["TLP:AMBER+STRICT".into()]
+    } else {
+        given.to_vec()
+    };
+    let mut out = Vec::new();
+    for m in given {
+        let id = match vigil_access::tlp::Level::from_name(&m) {
+            Some(l) => l.id().to_string(),
+            None if m.starts_with("marking-definition--") => m.clone(),
+            None => bail!("--marking {m:?}: give TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT, TLP:RED or a marking-definition id"),
+        };
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
+/// How many observed-data a hunt records per indicator (the count goes on).
+const OBSERVED_PER_RUN: usize = 10;
+
+/// The sightings of one hunt, gathered until written.
+struct Sightings {
+    source: String,
+    source_id: String,
+    markings: Vec<String>,
+    tallies: HashMap<String, Tally>,
+    /// Observed-data and SCOs to write, by id.
+    objects: Vec<Value>,
+    ids: HashSet<String>,
+    observed_this_run: HashMap<String, usize>,
+}
+
+impl Sightings {
+    fn new(source: String, markings: Vec<String>) -> Sightings {
+        let identity = sighting::source_identity(&source, now(), &markings);
+        let source_id = identity["id"].as_str().unwrap_or_default().to_string();
+        Sightings {
+            source,
+            source_id,
+            markings,
+            tallies: HashMap::new(),
+            objects: Vec::new(),
+            ids: HashSet::new(),
+            observed_this_run: HashMap::new(),
+        }
+    }
+
+    fn add(&mut self, f: &Found) {
+        let Some(Some((_, obs))) = f.records.last() else {
+            return;
+        };
+        let t = obs.first_observed;
+        let n = self
+            .observed_this_run
+            .entry(f.indicator.to_string())
+            .or_default();
+        let observed = if *n < OBSERVED_PER_RUN {
+            *n += 1;
+            let mut od_id = None;
+            for (_, obs) in f.records.iter().flatten() {
+                let scos = sighting::scos(obs, &self.markings);
+                let od = sighting::observed_data(obs, &scos, &self.source, now(), &self.markings);
+                od_id = od["id"].as_str().map(str::to_string);
+                for o in scos.into_iter().chain([od]) {
+                    let id = o["id"].as_str().unwrap_or_default().to_string();
+                    if self.ids.insert(id) {
+                        self.objects.push(o);
+                    }
+                }
+            }
+            od_id
+        } else {
+            None
+        };
+        self.tallies
+            .entry(f.indicator.to_string())
+            .or_insert_with(|| Tally::new(t))
+            .add(t, observed);
+    }
+
+    /// Writes the sightings (merged with those stored) and their objects.
+    fn write(&mut self, g: &Global) -> Result<usize> {
+        if self.tallies.is_empty() {
+            return Ok(0);
+        }
+        let mut store =
+            SqliteStore::open_write_waiting(&g.data, std::time::Duration::from_secs(30))?;
+        let mut objects = std::mem::take(&mut self.objects);
+        objects.insert(
+            0,
+            sighting::source_identity(&self.source, now(), &self.markings),
+        );
+        let at = now();
+        let n = self.tallies.len();
+        for (indicator, tally) in self.tallies.drain() {
+            let id = sighting::sighting_id(&indicator, &self.source_id);
+            let previous = store
+                .get(&id)?
+                .and_then(|v| serde_json::from_str::<Value>(&v.json).ok());
+            objects.push(sighting::sighting(
+                &indicator,
+                &self.source_id,
+                &tally,
+                previous.as_ref(),
+                at,
+                &self.markings,
+            ));
+        }
+        self.ids.clear();
+        self.observed_this_run.clear();
+        let bundle = json!({
+            "type": "bundle",
+            "id": format!("bundle--{}", vigil_access::secrets::new_uuid()),
+            "objects": objects,
+        });
+        let input = Input::from_bytes("hunt sightings", serde_json::to_vec(&bundle)?);
+        let report = import::run(
+            &mut store,
+            vec![input],
+            import::Options {
+                lenient: true,
+                progress: false,
+            },
+        )?;
+        if report.invalid > 0 {
+            for r in &report.inputs {
+                for inv in &r.invalid_objects {
+                    eprintln!(
+                        "vigil: a sighting object was refused: {:?}: {:?}",
+                        inv.id,
+                        inv.errors.first().map(|e| e.message.clone())
+                    );
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// How many problem lines are printed (all are counted).
+const MAX_PROBLEMS_SHOWN: u64 = 1000;
+
+fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
+    let started = std::time::Instant::now();
+    let store = SqliteStore::open_read(&g.data)?;
+    let intel = load_intel(&store, None)?;
+    for (id, why) in &intel.refused {
+        eprintln!("vigil: indicator {id}: pattern not used: {why}");
+    }
+    let markings = marking_ids(&a.marking)?;
+    let source = a.source.clone().unwrap_or_else(host_name);
+    let since = a.since.as_deref().map(parse_since).transpose()?;
+    let mut table = PathTable::new();
+    let (format, mapping) = match (&a.mapping, a.format) {
+        (Some(path), LogFormat::Auto | LogFormat::Mapping) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the mapping file {}", path.display()))?;
+            let m = Mapping::parse(&text, &mut table)
+                .map_err(|e| anyhow::anyhow!("mapping file {}: {e}", path.display()))?;
+            (Some(Format::Mapping), Some(m))
+        }
+        (Some(_), _) => bail!("--mapping goes with --format mapping"),
+        (None, LogFormat::Mapping) => bail!("--format mapping needs --mapping FILE"),
+        (None, f) => (
+            match f {
+                LogFormat::Auto => None,
+                LogFormat::Zeek => Some(Format::Zeek),
+                LogFormat::Suricata => Some(Format::Suricata),
+                LogFormat::Ecs => Some(Format::Ecs),
+                LogFormat::Stix => Some(Format::Stix),
+                LogFormat::Mapping => unreachable!(),
+            },
+            None,
+        ),
+    };
+    let indicators = intel.set.len();
+    let hunter = Hunter::new(intel.set, Arc::new(table));
+    let mut driver = Driver::new(hunter, format, mapping, since);
+    let paths: Vec<PathBuf> = if a.paths.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        a.paths.clone()
+    };
+    let mut reader = lines::Reader::new(
+        &paths,
+        lines::Options {
+            follow: a.follow,
+            ..lines::Options::default()
+        },
+    );
+    let progress = reader.progress();
+    let bar = import::progress_bar(
+        !a.quiet && !a.follow && std::io::stderr().is_terminal(),
+        progress.total,
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    if a.follow {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                });
+                stop.store(true, Ordering::SeqCst);
+            }
+        });
+    }
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut names = Names {
+        store: &store,
+        cache: HashMap::new(),
+    };
+    let mut sightings = (!a.dry_run).then(|| Sightings::new(source.clone(), markings.clone()));
+    let mut hits = 0u64;
+    let mut hit_indicators: HashSet<Arc<str>> = HashSet::new();
+    let mut found: Vec<Found> = Vec::new();
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut shown = 0u64;
+    let mut too_long = 0u64;
+    let mut read_errors = 0u64;
+    let mut current: Option<(String, u64)> = None;
+    let mut last_flush = std::time::Instant::now();
+    let mut io_error: Option<std::io::Error> = None;
+    let mut lines_seen = 0u64;
+    let summary = reader.run(&stop, &mut |item| {
+        // A new input (or the same one reopened) ends the previous one.
+        let file = item.file();
+        let switching = match &current {
+            Some((f, _)) => f != file || matches!(item, lines::Item::Rotated { .. }),
+            None => false,
+        };
+        if switching {
+            if let Some((f, last)) = current.take() {
+                driver.end_file(&f, last, &mut found, &mut problems);
+            }
+        }
+        match item {
+            lines::Item::Line { file, line, text } => {
+                match &mut current {
+                    Some((f, l)) if f == file => *l = line,
+                    _ => current = Some((file.to_string(), line)),
+                }
+                driver.line(file, line, text, &mut found, &mut problems);
+            }
+            lines::Item::TooLong { file, line, len } => {
+                too_long += 1;
+                problems.push(Problem {
+                    file: Arc::from(file),
+                    line,
+                    why: format!("a line of {len} bytes, longer than the limit; skipped"),
+                });
+            }
+            lines::Item::Error { file, line, message } => {
+                read_errors += 1;
+                problems.push(Problem {
+                    file: Arc::from(file),
+                    line,
+                    why: message,
+                });
+            }
+            lines::Item::Rotated { file } => {
+                eprintln!("vigil: {file}: reopened (rotated or truncated); reading the new file from its start");
+            }
+            lines::Item::Gone { file } => {
+                eprintln!("vigil: {file}: gone while followed; waiting for it to come back");
+            }
+        }
+        for p in problems.drain(..) {
+            shown += 1;
+            if shown <= MAX_PROBLEMS_SHOWN {
+                bar.suspend(|| eprintln!("vigil: {}:{}: {}", p.file, p.line, p.why));
+            }
+        }
+        for f in found.drain(..) {
+            hits += 1;
+            hit_indicators.insert(f.indicator.clone());
+            if let Err(e) = print_hit(&mut out, g.json, &f, &intel.info, &intel.related, &mut names) {
+                io_error = Some(e);
+                return ControlFlow::Break(());
+            }
+            if let Some(s) = &mut sightings {
+                s.add(&f);
+            }
+        }
+        lines_seen += 1;
+        if lines_seen.is_multiple_of(65_536) {
+            bar.set_position(progress.read.load(Ordering::Relaxed));
+        }
+        if a.follow && last_flush.elapsed().as_secs() >= 5 {
+            last_flush = std::time::Instant::now();
+            let _ = out.flush();
+            if let Some(s) = &mut sightings {
+                if let Err(e) = s.write(g) {
+                    eprintln!("vigil: could not record sightings: {e:#}");
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    if let Some((f, last)) = current.take() {
+        driver.end_file(&f, last, &mut found, &mut problems);
+        for p in problems.drain(..) {
+            shown += 1;
+            if shown <= MAX_PROBLEMS_SHOWN {
+                eprintln!("vigil: {}:{}: {}", p.file, p.line, p.why);
+            }
+        }
+        for f in found.drain(..) {
+            hits += 1;
+            hit_indicators.insert(f.indicator.clone());
+            print_hit(
+                &mut out,
+                g.json,
+                &f,
+                &intel.info,
+                &intel.related,
+                &mut names,
+            )?;
+            if let Some(s) = &mut sightings {
+                s.add(&f);
+            }
+        }
+    }
+    bar.finish_and_clear();
+    if let Some(e) = io_error {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.into());
+        }
+    }
+    match out.flush() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+        _ => {}
+    }
+    let recorded = match &mut sightings {
+        Some(s) => s.write(g)?,
+        None => 0,
+    };
+    if shown > MAX_PROBLEMS_SHOWN {
+        eprintln!(
+            "vigil: ... and {} more lines not read",
+            shown - MAX_PROBLEMS_SHOWN
+        );
+    }
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    let c = driver.counts;
+    eprintln!(
+        "hunted {} records in {} files ({:.1} MB) with {} indicators in {:.2} s ({:.0} records/s): {} hits of {} indicators; {} lines not read ({} unparseable, {} too long, {} read errors){}{}",
+        c.records,
+        summary.files,
+        summary.bytes as f64 / 1e6,
+        indicators,
+        secs,
+        c.records as f64 / secs,
+        hits,
+        hit_indicators.len(),
+        c.unparseable + too_long + read_errors,
+        c.unparseable,
+        too_long,
+        read_errors,
+        if c.before_since > 0 { format!("; {} records before --since", c.before_since) } else { String::new() },
+        if a.dry_run { String::new() } else { format!("; {recorded} sightings recorded for source {source:?}") },
+    );
+    Ok(if hits > 0 { 0 } else { 1 })
+}
+
+fn print_hit(
+    out: &mut impl Write,
+    json_out: bool,
+    f: &Found,
+    info: &HashMap<Arc<str>, Info>,
+    related: &HashMap<String, Vec<String>>,
+    names: &mut Names<'_>,
+) -> std::io::Result<()> {
+    let i = info.get(&f.indicator);
+    let matched = i.map(|i| matched_values(&i.pattern, f)).unwrap_or_default();
+    let last = f.records.last().and_then(Option::as_ref);
+    let (file, line, time) = match last {
+        Some((loc, obs)) => (
+            loc.file.to_string(),
+            loc.line,
+            sighting::stamp(obs.first_observed),
+        ),
+        None => (String::new(), 0, String::new()),
+    };
+    let others: Vec<Value> = f.records[..f.records.len().saturating_sub(1)]
+        .iter()
+        .map(|r| match r {
+            Some((loc, _)) => json!({"file": &*loc.file, "line": loc.line}),
+            None => json!({"file": null, "line": null}),
+        })
+        .collect();
+    let rel: Vec<Value> = related
+        .get(&*f.indicator)
+        .map(|v| v.iter().map(|id| names.get(id)).collect())
+        .unwrap_or_default();
+    let name = i.map(|i| i.name.as_str()).unwrap_or_default();
+    if json_out {
+        let v = json!({
+            "indicator": &*f.indicator,
+            "indicator_name": name,
+            "time": time,
+            "file": file,
+            "line": line,
+            "matched": matched,
+            "related": rel,
+            "others": others,
+        });
+        serde_json::to_writer(&mut *out, &v)?;
+        writeln!(out)
+    } else {
+        let shown_name = if name.is_empty() { &*f.indicator } else { name };
+        write!(
+            out,
+            "{time}  {file}:{line}  {shown_name}  matched {}",
+            matched.join(", ")
+        )?;
+        if !others.is_empty() {
+            let o: Vec<String> = others
+                .iter()
+                .map(|o| format!("{}:{}", o["file"].as_str().unwrap_or("?"), o["line"]))
+                .collect();
+            write!(out, "  with {}", o.join(", "))?;
+        }
+        if !rel.is_empty() {
+            let r: Vec<String> = rel
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {}",
+                        r["type"].as_str().unwrap_or_default(),
+                        r["name"]
+                            .as_str()
+                            .unwrap_or_else(|| r["id"].as_str().unwrap_or_default())
+                    )
+                })
+                .collect();
+            write!(out, "  -> {}", r.join(", "))?;
+        }
+        writeln!(out, "  ({})", f.indicator)
+    }
 }
