@@ -91,6 +91,9 @@ impl StixState {
     }
 }
 
+/// Where a driver hands each record worth retaining, with its file.
+pub type RetainSink = Box<dyn FnMut(&Record<'_>, &Arc<str>)>;
+
 /// Runs lines through adapters and the hunter.
 pub struct Driver {
     /// The hunter.
@@ -100,11 +103,13 @@ pub struct Driver {
     since: Option<Instant>,
     files: HashMap<Arc<str>, FileState>,
     last_file: Option<Arc<str>>,
+    /// The format of `last_file`, once known.
+    last_format: Option<Format>,
     record: Option<Record<'static>>,
     /// Counts so far.
     pub counts: Counts,
     /// Called with each record's facts worth retaining (see [`crate::retain`]).
-    pub retain: Option<Box<dyn FnMut(&Record<'_>, &Arc<str>)>>,
+    pub retain: Option<RetainSink>,
 }
 
 impl Driver {
@@ -123,6 +128,7 @@ impl Driver {
             since,
             files: HashMap::new(),
             last_file: None,
+            last_format: None,
             record: Some(Record::default()),
             counts: Counts::default(),
             retain: None,
@@ -133,6 +139,7 @@ impl Driver {
         match &self.last_file {
             Some(f) if &**f == file => f.clone(),
             _ => {
+                self.last_format = None;
                 let f: Arc<str> = match self.files.get_key_value(file) {
                     Some((k, _)) => k.clone(),
                     None => Arc::from(file),
@@ -153,6 +160,14 @@ impl Driver {
         problems: &mut Vec<Problem>,
     ) {
         self.counts.bytes += text.len() as u64 + 1;
+        // The common case: the same file as the line before, its format known.
+        if let (Some(last), Some(format)) = (&self.last_file, self.last_format) {
+            if format != Format::Stix && **last == *file {
+                let file = last.clone();
+                self.adapt(format, file, line, text, found, problems);
+                return;
+            }
+        }
         let file = self.file_key(file);
         let state = self.files.entry(file.clone()).or_default();
         let format = match state.format.or(self.format) {
@@ -180,10 +195,24 @@ impl Driver {
                 }
             },
         };
+        self.last_format = Some(format);
         if format == Format::Stix {
             self.stix_line(&file, line, text, found, problems);
             return;
         }
+        self.adapt(format, file, line, text, found, problems);
+    }
+
+    /// One line of a non-STIX format.
+    fn adapt(
+        &mut self,
+        format: Format,
+        file: Arc<str>,
+        line: u64,
+        text: &[u8],
+        found: &mut Vec<Found>,
+        problems: &mut Vec<Problem>,
+    ) {
         let mut rec = self.record.take().unwrap_or_default().recycle();
         let result = match format {
             Format::Zeek => adapters::zeek(text, &mut rec),
@@ -381,6 +410,7 @@ impl Driver {
             return;
         };
         self.last_file = None;
+        self.last_format = None;
         if let Some(st) = state.stix.take() {
             if !st.pending.is_empty() {
                 self.counts.unparseable += 1;

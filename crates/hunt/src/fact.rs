@@ -589,8 +589,10 @@ mod tests {
     #[test]
     fn a_key_set_twice_starts_a_new_object() {
         let t = PathTable::new();
-        let mut r = Record::default();
-        r.time = Some(Instant { secs: 0, nanos: 0 });
+        let mut r = Record {
+            time: Some(Instant { secs: 0, nanos: 0 }),
+            facts: vec![],
+        };
         r.str(P::Domain, "a.example".into());
         r.str(P::Domain, "b.example".into());
         r.str(P::ProcImageName, "x.exe".into());
