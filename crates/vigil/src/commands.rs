@@ -1,6 +1,6 @@
 //! One function per command: open the store, call the library, print.
 
-use crate::{attack, import, input, show, Cli, Command, ExportFormat, Global};
+use crate::{attack, import, input, sensors, show, Cli, Command, ExportFormat, Global};
 use anyhow::{bail, Context, Result};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::ops::ControlFlow;
@@ -53,17 +53,54 @@ pub fn run(cli: Cli) -> Result<i32> {
             format,
             all_versions,
             output,
-            clearance,
-        } => export(
-            &g,
-            ExportFilter {
-                types,
-                all_versions,
-            },
-            format,
-            output.as_deref(),
-            &clearance,
-        ),
+            mut clearance,
+            max_marking,
+            min_confidence,
+            since,
+        } => {
+            clearance.extend(max_marking);
+            match sensor_format(format) {
+                Some(sensor) => {
+                    if all_versions {
+                        bail!("--all-versions: the sensor formats export current indicators");
+                    }
+                    if let Some(t) = types
+                        .iter()
+                        .find(|t| !vigil_stix::object::is_sco_type(t) && !t.starts_with("x-"))
+                    {
+                        bail!("--type {t}: the sensor formats select values by observable type (ipv4-addr, domain-name, url, file, ...)");
+                    }
+                    export_sensors(
+                        &g,
+                        sensors::Options {
+                            format: sensor,
+                            min_confidence,
+                            since: since.as_deref().map(sensors::since_key).transpose()?,
+                            types,
+                            clearance: export_clearance(&clearance)?,
+                            policy: export_policy(&g)?,
+                            now: Timestamp::now_micros().instant_key(),
+                        },
+                        output.as_deref(),
+                    )
+                }
+                None => {
+                    if min_confidence.is_some() || since.is_some() {
+                        bail!("--min-confidence and --since apply to the sensor formats (zeek-intel, suricata, blocklist-*, csv)");
+                    }
+                    export(
+                        &g,
+                        ExportFilter {
+                            types,
+                            all_versions,
+                        },
+                        format,
+                        output.as_deref(),
+                        &clearance,
+                    )
+                }
+            }
+        }
         Command::Validate { paths, warnings } => validate(&g, &paths, warnings),
         Command::Verify => verify(&g),
         Command::Reindex => {
@@ -338,6 +375,100 @@ fn stats(g: &Global) -> Result<i32> {
     Ok(0)
 }
 
+/// The clearance an export reads with: the operator's full clearance by
+/// default, or the one asked for (--clearance, --max-marking). Every object
+/// goes through the access view with it.
+fn export_clearance(items: &[String]) -> Result<vigil_access::Clearance> {
+    if items.is_empty() {
+        Ok(vigil_access::Clearance::full())
+    } else {
+        vigil_access::Clearance::parse(items)
+            .map_err(|e| anyhow::anyhow!("--clearance/--max-marking: {e}"))
+    }
+}
+
+/// The store's access policy (its default marking, if one was set).
+fn export_policy(g: &Global) -> Result<vigil_access::Policy> {
+    let setting = if g.data.join(vigil_store::ACCESS_FILE).is_file() {
+        vigil_store::Accounts::open(&g.data)?.setting("default_marking")?
+    } else {
+        None
+    };
+    Ok(match setting {
+        Some(m) => vigil_access::Policy { default_marking: m },
+        None => vigil_access::Policy::default(),
+    })
+}
+
+/// The sensor format an export format is, if it is one.
+fn sensor_format(format: ExportFormat) -> Option<sensors::Format> {
+    Some(match format {
+        ExportFormat::Stix | ExportFormat::Jsonl => return None,
+        ExportFormat::ZeekIntel => sensors::Format::ZeekIntel,
+        ExportFormat::Suricata => sensors::Format::Suricata,
+        ExportFormat::BlocklistIp => sensors::Format::BlocklistIp,
+        ExportFormat::BlocklistDomain => sensors::Format::BlocklistDomain,
+        ExportFormat::BlocklistUrl => sensors::Format::BlocklistUrl,
+        ExportFormat::BlocklistHash => sensors::Format::BlocklistHash,
+        ExportFormat::Csv => sensors::Format::Csv,
+    })
+}
+
+/// `vigil export --format <sensor format>`: what the indicators' patterns
+/// can say in that format; what they cannot, listed on stderr.
+fn export_sensors(
+    g: &Global,
+    opts: sensors::Options,
+    output: Option<&std::path::Path>,
+) -> Result<i32> {
+    let format = opts.format;
+    if format == sensors::Format::Suricata && output.is_none() {
+        bail!("--format suricata writes a directory of rules and datasets: give --output DIR");
+    }
+    let store = SqliteStore::open_read(&g.data)?;
+    let (collected, mut report) = sensors::collect(&store, &opts)?;
+    report.values = match (format, output) {
+        (sensors::Format::Suricata, Some(dir)) => sensors::write_suricata(&collected, dir)?,
+        (_, Some(file)) => {
+            let mut bytes = Vec::new();
+            let n = sensors::write(format, &collected, &mut bytes)?;
+            sensors::write_atomically(file, &bytes)?;
+            n
+        }
+        (_, None) => {
+            let mut out = stdout();
+            let written = sensors::write(format, &collected, &mut out).and_then(|n| {
+                out.flush()?;
+                Ok(n)
+            });
+            match written {
+                Ok(n) => n,
+                // A reader that stops early (`| head`) is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(0),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let mut err = std::io::stderr().lock();
+    for note in &report.notes {
+        writeln!(err, "vigil: {note}")?;
+    }
+    writeln!(err, "vigil: {}", sensors::summary(format, &report))?;
+    if report.sensitive > 0 {
+        crate::admin::record(
+            g,
+            "read",
+            "export",
+            format!(
+                "{} indicators marked TLP:AMBER or above ({})",
+                report.sensitive,
+                format.name()
+            ),
+        )?;
+    }
+    Ok(0)
+}
+
 fn export(
     g: &Global,
     filter: ExportFilter,
@@ -346,23 +477,8 @@ fn export(
     clearance: &[String],
 ) -> Result<i32> {
     let store = SqliteStore::open_read(&g.data)?;
-    // Every object goes through the access view: the operator's full clearance
-    // by default, or the one asked for.
-    let clearance = if clearance.is_empty() {
-        vigil_access::Clearance::full()
-    } else {
-        vigil_access::Clearance::parse(clearance)
-            .map_err(|e| anyhow::anyhow!("--clearance: {e}"))?
-    };
-    let setting = if g.data.join(vigil_store::ACCESS_FILE).is_file() {
-        vigil_store::Accounts::open(&g.data)?.setting("default_marking")?
-    } else {
-        None
-    };
-    let policy = match setting {
-        Some(m) => vigil_access::Policy { default_marking: m },
-        None => vigil_access::Policy::default(),
-    };
+    let clearance = export_clearance(clearance)?;
+    let policy = export_policy(g)?;
     let mut sensitive = 0u64;
     let mut seen = |json: &str| -> Option<String> {
         let text = match vigil_access::view(&policy, &clearance, json) {
@@ -422,6 +538,7 @@ fn export(
                 )
             })
             .map(|n| (n, Ok(()))),
+        sensor => bail!("{sensor:?} is a sensor format, exported by export_sensors"),
     };
     if closed {
         return Ok(0);

@@ -157,9 +157,16 @@ pub enum Command {
     },
     /// What the store holds.
     Stats,
-    /// Write objects as a STIX 2.1 bundle (or JSON lines).
+    /// Write objects as a STIX 2.1 bundle (or JSON lines), or feed the sensors.
+    ///
+    /// The sensor formats (zeek-intel, suricata, blocklist-*, csv) write the
+    /// values of the current, non-revoked, unexpired indicators' STIX patterns
+    /// that the format can express; the patterns it cannot express are listed
+    /// on stderr with the reason, and a summary line counts both.
     Export {
-        /// Only objects of this type (repeatable).
+        /// Only objects of this type (repeatable); for the sensor formats, only
+        /// values of this observable type (ipv4-addr, ipv6-addr, network-traffic,
+        /// domain-name, url, file, email-addr, x509-certificate).
         #[arg(long = "type", short = 't', value_name = "TYPE")]
         types: Vec<String>,
         /// Output format.
@@ -168,7 +175,8 @@ pub enum Command {
         /// Every stored version, not just the current one.
         #[arg(long)]
         all_versions: bool,
-        /// Write to this file instead of stdout.
+        /// Write to this file instead of stdout (suricata: the directory to
+        /// write the rules, datasets and lists into).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Export only what this clearance may see (repeatable: TLP:GREEN,
@@ -176,6 +184,18 @@ pub enum Command {
         /// out, granular-marked properties beyond it removed. Default: everything.
         #[arg(long, value_name = "MARKING")]
         clearance: Vec<String>,
+        /// Only what a clearance up to this marking may see (TLP:CLEAR,
+        /// TLP:GREEN, TLP:AMBER, ...): the same test as --clearance.
+        #[arg(long, value_name = "MARKING")]
+        max_marking: Option<String>,
+        /// Sensor formats: only indicators whose confidence is at least N (0-100;
+        /// indicators without a confidence are left out).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=100))]
+        min_confidence: Option<u8>,
+        /// Sensor formats: only indicators modified at or after this time (a STIX
+        /// timestamp or a date, YYYY-MM-DD).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
     },
     /// Validate STIX objects against the STIX 2.1 spec without importing them.
     ///
@@ -203,6 +223,20 @@ pub enum ExportFormat {
     Stix,
     /// One object per line.
     Jsonl,
+    /// Zeek Intel framework input file (Intel::read_files).
+    ZeekIntel,
+    /// Suricata 7 rules with datasets and hash lists, into the --output directory.
+    Suricata,
+    /// IP addresses and CIDR networks, one per line.
+    BlocklistIp,
+    /// Domain names, one per line.
+    BlocklistDomain,
+    /// URLs, one per line.
+    BlocklistUrl,
+    /// File hashes (hex), one per line.
+    BlocklistHash,
+    /// CSV: one row per value and indicator.
+    Csv,
 }
 
 fn main() {
