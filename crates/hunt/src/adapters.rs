@@ -708,7 +708,9 @@ pub fn recognise(line: &[u8]) -> Option<crate::Format> {
             b"@timestamp" => at_ts = true,
             b"ecs" | b"ecs.version" => ecs = true,
             b"ts" => ts = true,
-            b"uid" | b"fuid" | b"_path" | b"id.orig_h" | b"id" => zeekish = true,
+            b"uid" | b"fuid" | b"_path" | b"id.orig_h" | b"id" | b"fingerprint"
+            | b"certificate" => zeekish = true,
+            _ if k.starts_with(b"certificate.") => zeekish = true,
             b"type" => stix = matches!(v, Json::Str(b"bundle", _) | Json::Str(b"observed-data", _)),
             _ => {}
         }
@@ -869,6 +871,11 @@ mod tests {
     fn recognises_formats() {
         use crate::Format;
         assert_eq!(recognise(br#"{"ts":1,"uid":"C"}"#), Some(Format::Zeek));
+        // x509.log: no uid, no id.*.
+        assert_eq!(
+            recognise(br#"{"ts":1,"fingerprint":"ab","certificate.serial":"01"}"#),
+            Some(Format::Zeek)
+        );
         assert_eq!(
             recognise(br#"{"timestamp":"x","event_type":"flow"}"#),
             Some(Format::Suricata)

@@ -275,10 +275,24 @@ fn matched_values(pattern: &Pattern, f: &Found) -> Vec<String> {
                 .map(|(k, _)| k)
                 .collect();
             for keep in &of_type {
+                // What the object refers to stays, whatever its type (a
+                // CNAME's target is a domain-name too).
+                let mut named: Vec<&str> = Vec::new();
+                if let Some(Value::Object(m)) = obs.objects.get(*keep).map(|o| &**o) {
+                    for (k, v) in m {
+                        if k.ends_with("_ref") {
+                            named.extend(v.as_str());
+                        } else if k.ends_with("_refs") {
+                            named.extend(
+                                v.as_array().into_iter().flatten().filter_map(Value::as_str),
+                            );
+                        }
+                    }
+                }
                 let mut alone = obs.as_ref().clone();
-                alone
-                    .objects
-                    .retain(|k, _| k == *keep || !of_type.contains(&k));
+                alone.objects.retain(|k, _| {
+                    k == *keep || !of_type.contains(&k) || named.contains(&k.as_str())
+                });
                 if !comparison_matches(&one, &alone).unwrap_or(false) {
                     continue;
                 }
