@@ -118,38 +118,21 @@ pub fn run(g: &Global, command: HuntCommand) -> Result<i32> {
     }
 }
 
-/// A time given on the command line: a STIX timestamp, a date, or a
-/// duration back from now (`90d`, `12h`, `30m`, `45s`).
-pub fn parse_since(s: &str) -> Result<Instant> {
-    let t = s.trim();
-    if let Some(unit) = t.chars().last().filter(|c| "dhms".contains(*c)) {
-        if let Ok(n) = t[..t.len() - 1].parse::<u64>() {
-            let secs = n * match unit {
-                'd' => 86_400,
-                'h' => 3600,
-                'm' => 60,
-                _ => 1,
-            };
-            return Ok(now().add_seconds(-(secs as f64)));
-        }
-    }
-    if let Some(i) = Instant::parse(t) {
-        return Ok(i);
-    }
-    if let Some(i) = Instant::parse(&format!("{t}T00:00:00Z")) {
-        return Ok(i);
-    }
-    vigil_hunt::time::iso(t).ok_or_else(|| {
-        anyhow::anyhow!("{s:?} is not a time: give a STIX timestamp, a date (YYYY-MM-DD) or a duration (90d, 12h)")
-    })
+/// `--since`, as an instant of the patterning engine.
+fn since_instant(s: &str) -> Result<Instant> {
+    let us = crate::when::parse_since(s)?.unix_micros();
+    Ok(instant_of_micros(us))
 }
 
-fn now() -> Instant {
-    let us = vigil_stix::Timestamp::unix_micros_now();
+fn instant_of_micros(us: i64) -> Instant {
     Instant {
         secs: us.div_euclid(1_000_000),
         nanos: (us.rem_euclid(1_000_000) * 1000) as u32,
     }
+}
+
+fn now() -> Instant {
+    instant_of_micros(vigil_stix::Timestamp::unix_micros_now())
 }
 
 /// What the hunt knows of one indicator.
@@ -346,7 +329,8 @@ fn host_name() -> String {
         .unwrap_or_else(|| "localhost".into())
 }
 
-/// Marking names (TLP:...) or marking-definition ids, as ids.
+/// Marking names (TLP:...) or marking-definition ids, as ids, read as the
+/// access module reads a default marking.
 fn marking_ids(given: &[String]) -> Result<Vec<String>> {
     let given: Vec<String> = if given.is_empty() {
         vec!["TLP:AMBER+STRICT".into()]
@@ -355,11 +339,9 @@ fn marking_ids(given: &[String]) -> Result<Vec<String>> {
     };
     let mut out = Vec::new();
     for m in given {
-        let id = match vigil_access::tlp::Level::from_name(&m) {
-            Some(l) => l.id().to_string(),
-            None if m.starts_with("marking-definition--") => m.clone(),
-            None => bail!("--marking {m:?}: give TLP:CLEAR, TLP:GREEN, TLP:AMBER, TLP:AMBER+STRICT, TLP:RED or a marking-definition id"),
-        };
+        let id = vigil_access::Policy::with_default(&m)
+            .map_err(|e| anyhow::anyhow!("--marking {m:?}: {e}"))?
+            .default_marking;
         if !out.contains(&id) {
             out.push(id);
         }
@@ -501,7 +483,7 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
     }
     let markings = marking_ids(&a.marking)?;
     let source = a.source.clone().unwrap_or_else(host_name);
-    let since = a.since.as_deref().map(parse_since).transpose()?;
+    let since = a.since.as_deref().map(since_instant).transpose()?;
     let mut table = PathTable::new();
     let (format, mapping) = match (&a.mapping, a.format) {
         (Some(path), LogFormat::Auto | LogFormat::Mapping) => {

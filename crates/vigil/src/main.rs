@@ -13,6 +13,7 @@ mod pattern_cmd;
 mod pull;
 mod sensors;
 mod show;
+mod when;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -193,7 +194,7 @@ pub enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=100))]
         min_confidence: Option<u8>,
         /// Sensor formats: only indicators modified at or after this time (a STIX
-        /// timestamp or a date, YYYY-MM-DD).
+        /// timestamp, a date, YYYY-MM-DD, or a duration back from now: 30d, 12h).
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
     },

@@ -24,7 +24,7 @@ mod suricata;
 mod values;
 mod zeek;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use extract::{Kind, Observable};
 use serde_json::Value;
 use std::io::Write;
@@ -414,12 +414,11 @@ pub fn summary(format: Format, r: &Report) -> String {
     s
 }
 
-/// Refuses `--since` text that is neither a STIX timestamp nor a date.
+/// The instant key of `--since` (see [`crate::when::parse_since`]).
 pub fn since_key(t: &str) -> Result<String> {
-    match Timestamp::parse_instant(t) {
-        Ok(ts) => Ok(ts.instant_key()),
-        Err(e) => bail!("--since: {e}"),
-    }
+    crate::when::parse_since(t)
+        .map(|ts| ts.instant_key())
+        .map_err(|e| anyhow::anyhow!("--since: {e}"))
 }
 
 #[cfg(test)]
