@@ -89,6 +89,25 @@ fn http_url(host: &str, port: Option<i64>, uri: &str) -> String {
     }
 }
 
+/// A plain-HTTP request's host: a `domain-name` (unless an address) and,
+/// with the request's URI, the `url`.
+fn http_host<'a>(
+    rec: &mut Record<'a>,
+    host: Option<Cow<'a, str>>,
+    uri: Option<&str>,
+    port: Option<i64>,
+) {
+    let Some(h) = host else {
+        return;
+    };
+    if let Some(u) = uri {
+        rec.str(P::Url, Cow::Owned(http_url(&h, port, u)));
+    }
+    if !is_addr(&h) {
+        rec.str(P::Domain, h);
+    }
+}
+
 /// The strings of a JSON list (or of a single string).
 fn strings<'a>(v: &Json<'a>, out: &mut Vec<Cow<'a, str>>) {
     match v {
@@ -119,21 +138,27 @@ struct Conn<'a> {
 
 impl<'a> Conn<'a> {
     fn write(&mut self, rec: &mut Record<'a>) {
-        if let Some(s) = self.src.take() {
-            rec.str(P::NtSrc, s);
-        }
-        if let Some(d) = self.dst.take() {
-            rec.str(P::NtDst, d);
-        }
-        if let Some(p) = self.sport {
-            rec.int(P::NtSrcPort, p);
-        }
-        if let Some(p) = self.dport {
-            rec.int(P::NtDstPort, p);
-        }
+        rec.opt_str(P::NtSrc, self.src.take());
+        rec.opt_str(P::NtDst, self.dst.take());
+        rec.opt_int(P::NtSrcPort, self.sport);
+        rec.opt_int(P::NtDstPort, self.dport);
         for p in self.protos.drain(..) {
             rec.str(P::NtProtocols, p);
         }
+    }
+
+    /// `protocols`: `ipv4`/`ipv6` (by the responder's address) before the
+    /// first name given, then the names lower-cased (a connection's only).
+    fn protocol(&mut self, name: &str) {
+        let name = name.trim();
+        if name.is_empty() || !self.any() {
+            return;
+        }
+        if self.protos.is_empty() {
+            self.protos
+                .push(Cow::Borrowed(ip_version(self.dst.as_ref())));
+        }
+        self.protos.push(Cow::Owned(name.to_ascii_lowercase()));
     }
 
     fn any(&self) -> bool {
@@ -196,48 +221,23 @@ pub fn zeek<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> 
         _ => {}
     })?;
     rec.time = Some(ts.as_ref().and_then(time_of).ok_or_else(|| no_time("ts"))?);
-    if conn.any() {
-        if let Some(p) = proto {
-            conn.protos
-                .push(Cow::Borrowed(ip_version(conn.dst.as_ref())));
-            conn.protos.push(lower(p));
-        }
-        if let Some(s) = service {
-            if conn.protos.is_empty() {
-                conn.protos
-                    .push(Cow::Borrowed(ip_version(conn.dst.as_ref())));
-            }
-            for name in s.split(',') {
-                let name = name.trim();
-                if !name.is_empty() {
-                    conn.protos.push(Cow::Owned(name.to_ascii_lowercase()));
-                }
-            }
-        }
+    if let Some(p) = proto {
+        conn.protocol(&p);
+    }
+    if let Some(s) = service {
+        s.split(',').for_each(|name| conn.protocol(name));
     }
     let dport = conn.dport;
     conn.write(rec);
-    if let Some(v) = ob {
-        rec.int(P::NtSrcBytes, v);
-    }
-    if let Some(v) = rb {
-        rec.int(P::NtDstBytes, v);
-    }
-    if let Some(v) = op {
-        rec.int(P::NtSrcPackets, v);
-    }
-    if let Some(v) = rp {
-        rec.int(P::NtDstPackets, v);
-    }
-    if let Some(m) = method {
-        rec.str(P::HttpMethod, m);
-    }
+    rec.opt_int(P::NtSrcBytes, ob);
+    rec.opt_int(P::NtDstBytes, rb);
+    rec.opt_int(P::NtSrcPackets, op);
+    rec.opt_int(P::NtDstPackets, rp);
+    rec.opt_str(P::HttpMethod, method);
     if let Some(u) = &uri {
         rec.str(P::HttpValue, u.clone());
     }
-    if let Some(a) = ua {
-        rec.str(P::HttpUserAgent, a);
-    }
+    rec.opt_str(P::HttpUserAgent, ua);
     if let Some(q) = query {
         rec.str(P::Domain, q);
         if let Some(a) = answers {
@@ -248,29 +248,14 @@ pub fn zeek<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> 
             }
         }
     }
-    if let Some(h) = &host {
-        if !is_addr(h) {
-            rec.str(P::Domain, h.clone());
-        }
-        if let Some(u) = &uri {
-            rec.str(P::Url, Cow::Owned(http_url(h, dport, u)));
-        }
-    }
-    if let Some(s) = server_name {
-        rec.str(P::Domain, s);
-    }
+    http_host(rec, host, uri.as_deref(), dport);
+    rec.opt_str(P::Domain, server_name);
     if let Some(f) = fp {
         rec.str(P::CertSha256, lower(f));
     }
-    if let Some(s) = serial {
-        rec.str(P::CertSerial, s);
-    }
-    if let Some(s) = subject {
-        rec.str(P::CertSubject, s);
-    }
-    if let Some(s) = issuer {
-        rec.str(P::CertIssuer, s);
-    }
+    rec.opt_str(P::CertSerial, serial);
+    rec.opt_str(P::CertSubject, subject);
+    rec.opt_str(P::CertIssuer, issuer);
     if let Some(s) = san {
         let mut list = Vec::new();
         strings(&s, &mut list);
@@ -278,24 +263,12 @@ pub fn zeek<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> 
             rec.str(P::Domain, d);
         }
     }
-    if let Some(v) = fname {
-        rec.str(P::FileName, v);
-    }
-    if let Some(v) = md5 {
-        rec.str(P::FileMd5, v);
-    }
-    if let Some(v) = sha1 {
-        rec.str(P::FileSha1, v);
-    }
-    if let Some(v) = sha256 {
-        rec.str(P::FileSha256, v);
-    }
-    if let Some(v) = mime {
-        rec.str(P::FileMime, v);
-    }
-    if let Some(v) = total.or(seen) {
-        rec.int(P::FileSize, v);
-    }
+    rec.opt_str(P::FileName, fname);
+    rec.opt_str(P::FileMd5, md5);
+    rec.opt_str(P::FileSha1, sha1);
+    rec.opt_str(P::FileSha256, sha256);
+    rec.opt_str(P::FileMime, mime);
+    rec.opt_int(P::FileSize, total.or(seen));
     Ok(())
 }
 
@@ -349,43 +322,23 @@ pub fn suricata<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadab
             .and_then(time_of)
             .ok_or_else(|| no_time("timestamp"))?,
     );
-    if conn.any() {
-        if let Some(p) = proto {
-            conn.protos
-                .push(Cow::Borrowed(ip_version(conn.dst.as_ref())));
-            conn.protos.push(lower(p));
-        }
-        if let Some(a) = app {
-            if a != "failed" && a != "unknown" {
-                if conn.protos.is_empty() {
-                    conn.protos
-                        .push(Cow::Borrowed(ip_version(conn.dst.as_ref())));
-                }
-                conn.protos.push(lower(a));
-            }
-        }
+    if let Some(p) = proto {
+        conn.protocol(&p);
+    }
+    if let Some(a) = app.filter(|a| a != "failed" && a != "unknown") {
+        conn.protocol(&a);
     }
     let dport = conn.dport;
     conn.write(rec);
-    for (p, v) in [
-        (P::NtSrcBytes, bts),
-        (P::NtDstBytes, btc),
-        (P::NtSrcPackets, pts),
-        (P::NtDstPackets, ptc),
-    ] {
-        if let Some(v) = v {
-            rec.int(p, v);
-        }
-    }
-    if let Some(m) = method {
-        rec.str(P::HttpMethod, m);
-    }
+    rec.opt_int(P::NtSrcBytes, bts);
+    rec.opt_int(P::NtDstBytes, btc);
+    rec.opt_int(P::NtSrcPackets, pts);
+    rec.opt_int(P::NtDstPackets, ptc);
+    rec.opt_str(P::HttpMethod, method);
     if let Some(u) = &url {
         rec.str(P::HttpValue, u.clone());
     }
-    if let Some(a) = ua {
-        rec.str(P::HttpUserAgent, a);
-    }
+    rec.opt_str(P::HttpUserAgent, ua);
     if let Some(name) = rrname {
         rec.str(P::Domain, name);
         let address = |t: &str| t == "A" || t == "AAAA";
@@ -419,45 +372,20 @@ pub fn suricata<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadab
             }
         }
     }
-    if let Some(h) = &hostname {
-        if !is_addr(h) {
-            rec.str(P::Domain, h.clone());
-        }
-        if let Some(u) = &url {
-            rec.str(P::Url, Cow::Owned(http_url(h, dport, u)));
-        }
-    }
-    if let Some(s) = sni {
-        rec.str(P::Domain, s);
-    }
+    http_host(rec, hostname, url.as_deref(), dport);
+    rec.opt_str(P::Domain, sni);
     if let Some(f) = fp {
         let hex: String = f.chars().filter(|&c| c != ':').collect();
         rec.str(P::CertSha1, Cow::Owned(hex.to_ascii_lowercase()));
     }
-    if let Some(s) = serial {
-        rec.str(P::CertSerial, s);
-    }
-    if let Some(s) = subject {
-        rec.str(P::CertSubject, s);
-    }
-    if let Some(s) = issuer {
-        rec.str(P::CertIssuer, s);
-    }
-    if let Some(v) = fname {
-        rec.str(P::FileName, v);
-    }
-    if let Some(v) = md5 {
-        rec.str(P::FileMd5, v);
-    }
-    if let Some(v) = sha1 {
-        rec.str(P::FileSha1, v);
-    }
-    if let Some(v) = sha256 {
-        rec.str(P::FileSha256, v);
-    }
-    if let Some(v) = size {
-        rec.int(P::FileSize, v);
-    }
+    rec.opt_str(P::CertSerial, serial);
+    rec.opt_str(P::CertSubject, subject);
+    rec.opt_str(P::CertIssuer, issuer);
+    rec.opt_str(P::FileName, fname);
+    rec.opt_str(P::FileMd5, md5);
+    rec.opt_str(P::FileSha1, sha1);
+    rec.opt_str(P::FileSha256, sha256);
+    rec.opt_int(P::FileSize, size);
     Ok(())
 }
 
@@ -511,19 +439,8 @@ pub fn ecs<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> {
             .and_then(time_of)
             .ok_or_else(|| no_time("@timestamp"))?,
     );
-    if conn.any() {
-        if let Some(t) = transport {
-            conn.protos
-                .push(Cow::Borrowed(ip_version(conn.dst.as_ref())));
-            conn.protos.push(lower(t));
-        }
-        if let Some(p) = protocol {
-            if conn.protos.is_empty() {
-                conn.protos
-                    .push(Cow::Borrowed(ip_version(conn.dst.as_ref())));
-            }
-            conn.protos.push(lower(p));
-        }
+    for name in [transport, protocol].into_iter().flatten() {
+        conn.protocol(&name);
     }
     conn.write(rec);
     if let Some(q) = qname {
@@ -544,48 +461,20 @@ pub fn ecs<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> {
             rec.str(P::Domain, d);
         }
     }
-    if let Some(v) = fname {
-        rec.str(P::FileName, v);
-    }
-    if let Some(v) = fmd5 {
-        rec.str(P::FileMd5, v);
-    }
-    if let Some(v) = fsha1 {
-        rec.str(P::FileSha1, v);
-    }
-    if let Some(v) = fsha256 {
-        rec.str(P::FileSha256, v);
-    }
-    if let Some(v) = fsize {
-        rec.int(P::FileSize, v);
-    }
-    if let Some(v) = fdir {
-        rec.str(P::FileDir, v);
-    }
-    if let Some(v) = pid {
-        rec.int(P::ProcPid, v);
-    }
-    if let Some(v) = cmd {
-        rec.str(P::ProcCommandLine, v);
-    }
-    if let Some(v) = pname {
-        rec.str(P::ProcImageName, v);
-    }
-    if let Some(v) = pmd5 {
-        rec.str(P::ProcImageMd5, v);
-    }
-    if let Some(v) = psha1 {
-        rec.str(P::ProcImageSha1, v);
-    }
-    if let Some(v) = psha256 {
-        rec.str(P::ProcImageSha256, v);
-    }
-    if let Some(v) = user {
-        rec.str(P::UserLogin, v);
-    }
-    if let Some(v) = uid {
-        rec.str(P::UserId, v);
-    }
+    rec.opt_str(P::FileName, fname);
+    rec.opt_str(P::FileMd5, fmd5);
+    rec.opt_str(P::FileSha1, fsha1);
+    rec.opt_str(P::FileSha256, fsha256);
+    rec.opt_int(P::FileSize, fsize);
+    rec.opt_str(P::FileDir, fdir);
+    rec.opt_int(P::ProcPid, pid);
+    rec.opt_str(P::ProcCommandLine, cmd);
+    rec.opt_str(P::ProcImageName, pname);
+    rec.opt_str(P::ProcImageMd5, pmd5);
+    rec.opt_str(P::ProcImageSha1, psha1);
+    rec.opt_str(P::ProcImageSha256, psha256);
+    rec.opt_str(P::UserLogin, user);
+    rec.opt_str(P::UserId, uid);
     if let Some(f) = from {
         let mut list = Vec::new();
         strings(&f, &mut list);
@@ -600,9 +489,7 @@ pub fn ecs<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> {
             rec.str(P::EmailTo, a);
         }
     }
-    if let Some(s) = subject {
-        rec.str(P::EmailSubject, s);
-    }
+    rec.opt_str(P::EmailSubject, subject);
     Ok(())
 }
 

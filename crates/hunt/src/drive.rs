@@ -91,9 +91,6 @@ impl StixState {
     }
 }
 
-/// Where a driver hands each record worth retaining, with its file.
-pub type RetainSink = Box<dyn FnMut(&Record<'_>, &Arc<str>)>;
-
 /// Runs lines through adapters and the hunter.
 pub struct Driver {
     /// The hunter.
@@ -108,8 +105,6 @@ pub struct Driver {
     record: Option<Record<'static>>,
     /// Counts so far.
     pub counts: Counts,
-    /// Called with each record's facts worth retaining (see [`crate::retain`]).
-    pub retain: Option<RetainSink>,
 }
 
 impl Driver {
@@ -131,7 +126,6 @@ impl Driver {
             last_format: None,
             record: Some(Record::default()),
             counts: Counts::default(),
-            retain: None,
         }
     }
 
@@ -240,9 +234,6 @@ impl Driver {
                     self.counts.before_since += 1;
                 } else {
                     self.counts.records += 1;
-                    if let Some(r) = &mut self.retain {
-                        r(&rec, &file);
-                    }
                     self.hunter.record(
                         &rec,
                         || Loc {

@@ -68,7 +68,7 @@ impl RefTarget {
     }
 
     /// Every type it may give.
-    fn types(self) -> &'static [&'static str] {
+    pub fn types(self) -> &'static [&'static str] {
         match self {
             RefTarget::Fixed("email-addr") => &["email-addr"],
             RefTarget::Fixed("file") => &["file"],
@@ -108,9 +108,6 @@ pub struct FieldPath {
     pub keys: Vec<String>,
     /// Whether the last key holds a list (`protocols`): facts append.
     pub list: bool,
-    /// Whether its values are kept for retro-hunting (addresses, names,
-    /// URLs, hashes; not ports or counters).
-    pub retain: bool,
 }
 
 impl FieldPath {
@@ -143,28 +140,12 @@ impl FieldPath {
         }
         let last = keys.last().map(String::as_str).unwrap_or_default();
         let list = via.is_none() && matches!(last, "protocols");
-        let retain = matches!(
-            last,
-            "value"
-                | "MD5"
-                | "SHA-1"
-                | "SHA-256"
-                | "SHA-512"
-                | "serial_number"
-                | "name"
-                | "account_login"
-                | "User-Agent"
-                | "command_line"
-                | "path"
-                | "subject"
-        ) || keys.first().is_some_and(|k| k == "hashes");
         Ok(FieldPath {
             text: text.to_string(),
             object_type: path.object_type.clone(),
             via,
             keys,
             list,
-            retain,
         })
     }
 }
@@ -362,6 +343,20 @@ impl<'a> Record<'a> {
         }
     }
 
+    /// Adds a string fact when there is a value.
+    pub fn opt_str(&mut self, path: P, s: Option<Cow<'a, str>>) {
+        if let Some(s) = s {
+            self.str(path, s);
+        }
+    }
+
+    /// Adds an integer fact when there is a value.
+    pub fn opt_int(&mut self, path: P, i: Option<i64>) {
+        if let Some(i) = i {
+            self.int(path, i);
+        }
+    }
+
     /// Adds an integer fact.
     pub fn int(&mut self, path: P, i: i64) {
         self.facts.push(Fact {
@@ -512,16 +507,6 @@ fn set_keys(m: &mut Map<String, Value>, keys: &[String], v: Value, list: bool) {
     }
 }
 
-/// The object types facts on a path may produce: its object's, and the
-/// referenced object's.
-pub fn types_of(p: &FieldPath) -> Vec<&str> {
-    let mut v = vec![p.object_type.as_str()];
-    if let Some((_, t)) = &p.via {
-        v.extend_from_slice(t.types());
-    }
-    v
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,8 +528,6 @@ mod tests {
         assert_eq!(t.get(P::NtDst.id()).text, "network-traffic:dst_ref.value");
         assert_eq!(t.get(P::EmailSubject.id()).text, "email-message:subject");
         assert!(t.get(P::NtProtocols.id()).list);
-        assert!(t.get(P::FileSha256.id()).retain);
-        assert!(!t.get(P::NtDstPort.id()).retain);
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! record may hold that is none of these (`protocols[0]`, a key the adapters
 //! never write) makes every record holding that type go the full way.
 
-use crate::fact::{observation, types_of, FieldPath, PathTable, Record, RefTarget, Val};
+use crate::fact::{observation, FieldPath, PathTable, Record, Val};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use vigil_pattern::ast::{ObjectPath, Step};
@@ -110,7 +110,7 @@ fn forms(p: &FieldPath) -> Vec<(Option<&'static str>, ObjectPath)> {
                     steps,
                 },
             ));
-            for &t in target_types(*target) {
+            for &t in target.types() {
                 out.push((
                     Some(t),
                     ObjectPath {
@@ -122,18 +122,6 @@ fn forms(p: &FieldPath) -> Vec<(Option<&'static str>, ObjectPath)> {
         }
     }
     out
-}
-
-fn target_types(t: RefTarget) -> &'static [&'static str] {
-    match t {
-        RefTarget::Addr => &["ipv4-addr", "ipv6-addr"],
-        RefTarget::AddrOrDomain => &["ipv4-addr", "ipv6-addr", "domain-name"],
-        RefTarget::Fixed("email-addr") => &["email-addr"],
-        RefTarget::Fixed("file") => &["file"],
-        RefTarget::Fixed("directory") => &["directory"],
-        RefTarget::Fixed("user-account") => &["user-account"],
-        RefTarget::Fixed(_) => &["process"],
-    }
 }
 
 impl Probes {
@@ -171,13 +159,13 @@ impl Probes {
         for ((_, p), probe) in table.iter().zip(paths.iter_mut()) {
             probe.full = full_types.contains(&p.object_type);
             if let Some((_, t)) = &p.via {
-                probe.full_target = target_types(*t)
+                probe.full_target = t
+                    .types()
                     .iter()
                     .copied()
                     .filter(|t| full_types.contains(*t))
                     .collect();
             }
-            debug_assert!(types_of(p).contains(&p.object_type.as_str()));
         }
         Probes {
             paths,
@@ -254,16 +242,6 @@ impl Hunter {
             hits: Vec::new(),
             built: 0,
         }
-    }
-
-    /// The indicator set.
-    pub fn set(&self) -> &IndicatorSet {
-        &self.set
-    }
-
-    /// The path table.
-    pub fn table(&self) -> &Arc<PathTable> {
-        &self.table
     }
 
     /// Feeds one record; appends the matches it completes to `out`. `loc` is

@@ -202,7 +202,7 @@ pub fn stamp(t: Instant) -> String {
 }
 
 /// The `identity` standing for a log source (a `system`), by its name.
-pub fn source_identity(name: &str, now: Instant, markings: &[String]) -> Value {
+pub fn source_identity(name: &str, markings: &[String]) -> Value {
     let id = format!(
         "identity--{}",
         uuid5(&VIGIL_NAMESPACE, format!("log-source:{name}").as_bytes())
@@ -217,7 +217,6 @@ pub fn source_identity(name: &str, now: Instant, markings: &[String]) -> Value {
         "identity_class": "system",
         "description": "A log source hunted by Vigil.",
     });
-    let _ = now;
     if !markings.is_empty() {
         v["object_marking_refs"] = json!(markings);
     }

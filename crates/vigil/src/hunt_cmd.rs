@@ -36,9 +36,6 @@ pub enum HuntCommand {
     /// counted and reported by file and line. Exit status 0 if anything was
     /// hit, 1 if not, 2 on error.
     Hunt(HuntArgs),
-    /// Re-check the retained observations against the indicators added or
-    /// changed since a time (default: all of them), recording new sightings.
-    Retrohunt(RetrohuntArgs),
 }
 
 /// Log formats.
@@ -84,11 +81,7 @@ pub struct HuntArgs {
     /// default TLP:AMBER+STRICT).
     #[arg(long, value_name = "MARKING")]
     pub marking: Vec<String>,
-    /// Keep hunted observables this many days for retro-hunting (default: the
-    /// store's setting, `retain_days`; 0 keeps none).
-    #[arg(long, value_name = "DAYS")]
-    pub retain: Option<u32>,
-    /// Do not record sightings or retain observables: only print hits.
+    /// Do not record sightings: only print hits.
     #[arg(long)]
     pub dry_run: bool,
     /// No progress bar.
@@ -96,25 +89,10 @@ pub struct HuntArgs {
     pub quiet: bool,
 }
 
-/// `vigil retrohunt`'s arguments.
-#[derive(Args, Debug)]
-pub struct RetrohuntArgs {
-    /// Only indicators added or changed at or after this time (a STIX
-    /// timestamp, a date, or a duration back from now: 90d, 12h).
-    #[arg(long, value_name = "TIME")]
-    pub since: Option<String>,
-    /// Print hits without recording sightings.
-    #[arg(long)]
-    pub dry_run: bool,
-}
-
 /// Runs a detection command; returns the exit status.
 pub fn run(g: &Global, command: HuntCommand) -> Result<i32> {
     match command {
         HuntCommand::Hunt(a) => hunt(g, a),
-        HuntCommand::Retrohunt(_) => {
-            bail!("vigil retrohunt: retained observations are not kept yet")
-        }
     }
 }
 
@@ -135,10 +113,12 @@ fn now() -> Instant {
     instant_of_micros(vigil_stix::Timestamp::unix_micros_now())
 }
 
-/// What the hunt knows of one indicator.
+/// What the hunt knows of one indicator besides the set (the pattern's
+/// text, parsed again only for a hit: the set holds the parsed form).
 struct Info {
     name: String,
-    pattern: Pattern,
+    pattern: String,
+    version: StixVersion,
 }
 
 /// The indicators loaded from the store, as a set, with what hits print.
@@ -196,12 +176,19 @@ fn load_intel(store: &SqliteStore, only: Option<&HashSet<String>>) -> Result<Int
         let id: Arc<str> = Arc::from(id);
         intel.set.insert(Entry {
             id: id.clone(),
-            pattern: pattern.clone(),
+            pattern,
             valid_from: instant_of(&v, "valid_from"),
             valid_until: instant_of(&v, "valid_until"),
         });
         let name = v["name"].as_str().unwrap_or_default().to_string();
-        intel.info.insert(id, Info { name, pattern });
+        intel.info.insert(
+            id,
+            Info {
+                name,
+                pattern: text.to_string(),
+                version,
+            },
+        );
         Ok(())
     })?;
     let filter = ExportFilter {
@@ -366,7 +353,7 @@ struct Sightings {
 
 impl Sightings {
     fn new(source: String, markings: Vec<String>) -> Sightings {
-        let identity = sighting::source_identity(&source, now(), &markings);
+        let identity = sighting::source_identity(&source, &markings);
         let source_id = identity["id"].as_str().unwrap_or_default().to_string();
         Sightings {
             source,
@@ -420,10 +407,7 @@ impl Sightings {
         let mut store =
             SqliteStore::open_write_waiting(&g.data, std::time::Duration::from_secs(30))?;
         let mut objects = std::mem::take(&mut self.objects);
-        objects.insert(
-            0,
-            sighting::source_identity(&self.source, now(), &self.markings),
-        );
+        objects.insert(0, sighting::source_identity(&self.source, &self.markings));
         let at = now();
         let n = self.tallies.len();
         for (indicator, tally) in self.tallies.drain() {
@@ -709,7 +693,10 @@ fn print_hit(
     names: &mut Names<'_>,
 ) -> std::io::Result<()> {
     let i = info.get(&f.indicator);
-    let matched = i.map(|i| matched_values(&i.pattern, f)).unwrap_or_default();
+    let matched = i
+        .and_then(|i| Pattern::parse_version(&i.pattern, i.version).ok())
+        .map(|p| matched_values(&p, f))
+        .unwrap_or_default();
     let last = f.records.last().and_then(Option::as_ref);
     let (file, line, time) = match last {
         Some((loc, obs)) => (
