@@ -658,16 +658,20 @@ impl FileId {
     }
 }
 
-/// How a stream is stored, by its first bytes.
+/// How a stream is stored, by its first bytes (shared with `vigil import`'s inputs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Compression {
+pub enum Compression {
+    /// Neither of the others.
     Plain,
+    /// gzip (`1f 8b 08`), possibly several members.
     Gzip,
+    /// zstd (`28 b5 2f fd`).
     Zstd,
 }
 
 impl Compression {
-    fn of(head: &[u8]) -> Compression {
+    /// The compression `head` (a stream's first bytes, see [`read_head`]) says.
+    pub fn of(head: &[u8]) -> Compression {
         if head.starts_with(&[0x1f, 0x8b, 0x08]) {
             Compression::Gzip
         } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
@@ -678,8 +682,9 @@ impl Compression {
     }
 }
 
-/// Reads up to the 4 bytes that tell the compression (fewer at the end).
-fn read_head(r: &mut impl Read) -> io::Result<([u8; 4], usize)> {
+/// Reads up to the 4 bytes that tell the compression (fewer at the end),
+/// however few bytes each read gives (a pipe may give one at a time).
+pub fn read_head(r: &mut impl Read) -> io::Result<([u8; 4], usize)> {
     let mut head = [0; 4];
     let mut n = 0;
     while n < head.len() {
@@ -693,14 +698,15 @@ fn read_head(r: &mut impl Read) -> io::Result<([u8; 4], usize)> {
     Ok((head, n))
 }
 
-/// Adds what is read to the shared progress counter.
-struct Counting<R> {
+/// Adds what is read to a shared progress counter.
+pub struct Counting<R> {
     inner: R,
     count: Arc<AtomicU64>,
 }
 
 impl<R> Counting<R> {
-    fn new(inner: R, count: &Arc<AtomicU64>) -> Counting<R> {
+    /// Counts what is read from `inner` into `count`.
+    pub fn new(inner: R, count: &Arc<AtomicU64>) -> Counting<R> {
         Counting {
             inner,
             count: Arc::clone(count),

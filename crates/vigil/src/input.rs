@@ -2,10 +2,11 @@
 //! optionally gzip- or zstd-compressed (recognised by their magic bytes).
 
 use anyhow::{Context, Result};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use vigil_hunt::lines::{read_head, Compression, Counting};
 
 /// One input: a named byte stream and, for files, its size on disk.
 pub struct Input {
@@ -28,20 +29,6 @@ impl Input {
             reader: Box::new(std::io::Cursor::new(bytes)),
             read_bytes: Arc::new(AtomicU64::new(0)),
         }
-    }
-}
-
-/// Counts bytes as they are read, for the progress bar.
-struct Counting<R> {
-    inner: R,
-    count: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
     }
 }
 
@@ -107,10 +94,7 @@ pub fn open(path: &Path) -> Result<Input> {
         let size = f.metadata().ok().map(|m| m.len());
         (path.display().to_string(), Box::new(f), size)
     };
-    let counted = Counting {
-        inner: raw,
-        count: count.clone(),
-    };
+    let counted = Counting::new(raw, &count);
     let reader = decompress(BufReader::with_capacity(1 << 16, counted))
         .with_context(|| format!("cannot read {name}"))?;
     Ok(Input {
@@ -121,14 +105,14 @@ pub fn open(path: &Path) -> Result<Input> {
     })
 }
 
-/// Wraps `r` in a decoder if it starts with the gzip or zstd magic bytes.
-pub fn decompress<R: BufRead + Send + 'static>(mut r: R) -> std::io::Result<Box<dyn Read + Send>> {
-    let head = r.fill_buf()?;
-    if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(flate2::bufread::MultiGzDecoder::new(r)))
-    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Ok(Box::new(zstd::stream::read::Decoder::with_buffer(r)?))
-    } else {
-        Ok(Box::new(r))
-    }
+/// Wraps `r` in a decoder if it starts with the gzip or zstd magic bytes
+/// (told as the hunt's line reader tells them).
+pub fn decompress<R: Read + Send + 'static>(mut r: R) -> std::io::Result<Box<dyn Read + Send>> {
+    let (head, n) = read_head(&mut r)?;
+    let whole = std::io::Cursor::new(head).take(n as u64).chain(r);
+    Ok(match Compression::of(&head[..n]) {
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(whole)),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(whole)?),
+        Compression::Plain => Box::new(whole),
+    })
 }
