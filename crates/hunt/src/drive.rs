@@ -7,6 +7,7 @@
 use crate::adapters::{self, Mapping, Unreadable};
 use crate::fact::Record;
 use crate::hunter::{Found, Hunter, Loc};
+use crate::retain::Retainer;
 use crate::Format;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -105,6 +106,8 @@ pub struct Driver {
     record: Option<Record<'static>>,
     /// Counts so far.
     pub counts: Counts,
+    /// Where the records' observables are kept for retro-hunting, when they are.
+    pub retainer: Option<Retainer>,
 }
 
 impl Driver {
@@ -126,6 +129,7 @@ impl Driver {
             last_format: None,
             record: Some(Record::default()),
             counts: Counts::default(),
+            retainer: None,
         }
     }
 
@@ -234,6 +238,9 @@ impl Driver {
                     self.counts.before_since += 1;
                 } else {
                     self.counts.records += 1;
+                    if let Some(r) = &mut self.retainer {
+                        r.add(&rec);
+                    }
                     self.hunter.record(
                         &rec,
                         || Loc {

@@ -10,6 +10,8 @@
 //!   observation a record is.
 //! - [`hunter`]: the pre-filter and the indicator set; hits with their records.
 //! - [`drive`]: per-file format recognition, `--since`, problems reported by line.
+//! - [`retain`]: the distinct observables of a hunt, kept for retro-hunting.
+//! - [`sighting`]: sightings, observed-data and SCOs with deterministic ids.
 //!
 //! No store and no output here: `vigil hunt` (crates/vigil) loads the
 //! indicators, prints hits and records sightings.
@@ -20,6 +22,7 @@ pub mod fact;
 pub mod hunter;
 pub mod json;
 pub mod lines;
+pub mod retain;
 pub mod sighting;
 pub mod time;
 

@@ -1,0 +1,202 @@
+//! Retained observables: what a hunt saw, kept compact for retro-hunting.
+//!
+//! Every string fact of every hunted record is counted once per distinct
+//! (path, value): when it was first and last seen and how often. That is what
+//! a later indicator can be checked against without reading the logs again
+//! (`vigil retrohunt`, and the automatic retro-hunt after an import, a pull or
+//! a TAXII post). Integers (ports, byte counts) are not kept: alone they
+//! identify nothing. The [`Retainer`] gathers in memory; the caller drains it
+//! into the store's retained database (`vigil_store::Retained`) now and then.
+//!
+//! [`record_of`] turns a retained observable back into a one-fact record, so
+//! the same hunter that matched the logs matches what was retained.
+
+use crate::fact::{Fact, PathId, PathTable, Record, Val};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use vigil_pattern::Instant;
+
+/// When and how often one (path, value) was seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seen {
+    /// The earliest record time, in microseconds since the epoch.
+    pub first: i64,
+    /// The latest.
+    pub last: i64,
+    /// How many records held it.
+    pub count: u64,
+}
+
+impl Seen {
+    fn add(&mut self, t: i64) {
+        self.first = self.first.min(t);
+        self.last = self.last.max(t);
+        self.count += 1;
+    }
+}
+
+/// One retained observable, drained from a [`Retainer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observable {
+    /// The STIX object path (`domain-name:value`).
+    pub path: String,
+    /// The value.
+    pub value: String,
+    /// When and how often.
+    pub seen: Seen,
+}
+
+/// The distinct (path, value)s of the records seen, with their times and counts.
+#[derive(Debug, Default)]
+pub struct Retainer {
+    /// Key: the path's number (2 bytes, little-endian), then the value's bytes.
+    seen: HashMap<Box<[u8]>, Seen>,
+    key: Vec<u8>,
+    /// Records that had no time of their own; counted at this time.
+    pub now: i64,
+}
+
+/// Microseconds since the epoch.
+pub fn micros(t: Instant) -> i64 {
+    t.secs * 1_000_000 + i64::from(t.nanos / 1000)
+}
+
+/// The instant of microseconds since the epoch.
+pub fn instant(us: i64) -> Instant {
+    Instant {
+        secs: us.div_euclid(1_000_000),
+        nanos: (us.rem_euclid(1_000_000) * 1000) as u32,
+    }
+}
+
+impl Retainer {
+    /// An empty retainer; `now` stands for the time of records without one.
+    pub fn new(now: i64) -> Retainer {
+        Retainer {
+            seen: HashMap::new(),
+            key: Vec::new(),
+            now,
+        }
+    }
+
+    /// Counts the string facts of `rec`.
+    pub fn add(&mut self, rec: &Record<'_>) {
+        let t = rec.time.map(micros).unwrap_or(self.now);
+        for f in &rec.facts {
+            let Val::Str(s) = &f.val else { continue };
+            self.key.clear();
+            self.key.extend_from_slice(&f.path.to_le_bytes());
+            self.key.extend_from_slice(s.as_bytes());
+            match self.seen.get_mut(self.key.as_slice()) {
+                Some(seen) => seen.add(t),
+                None => {
+                    self.seen.insert(
+                        self.key.as_slice().into(),
+                        Seen {
+                            first: t,
+                            last: t,
+                            count: 1,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// How many distinct observables are held.
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    /// Whether none.
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+
+    /// Takes everything held, paths named through `table`.
+    pub fn drain(&mut self, table: &PathTable) -> Vec<Observable> {
+        let mut out = Vec::with_capacity(self.seen.len());
+        for (k, seen) in self.seen.drain() {
+            let path = PathId::from_le_bytes([k[0], k[1]]);
+            // Keys were made from `&str`s, so the rest is UTF-8.
+            let value = String::from_utf8_lossy(&k[2..]).into_owned();
+            out.push(Observable {
+                path: table.get(path).text.clone(),
+                value,
+                seen,
+            });
+        }
+        out
+    }
+}
+
+/// The record of one retained observable: its one fact, at its first time.
+/// `None` when the path is not one facts can be written at.
+pub fn record_of<'a>(
+    table: &mut PathTable,
+    path: &str,
+    value: &'a str,
+    first: i64,
+) -> Option<Record<'a>> {
+    let path = table.intern(path).ok()?;
+    Some(Record {
+        time: Some(instant(first)),
+        facts: vec![Fact {
+            path,
+            val: Val::Str(Cow::Borrowed(value)),
+        }],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fact::P;
+
+    #[test]
+    fn distinct_values_are_counted_with_their_times() {
+        let table = PathTable::new();
+        let mut r = Retainer::new(0);
+        for (t, dom) in [(30, "a.example"), (10, "a.example"), (20, "b.example")] {
+            let mut rec = Record {
+                time: Some(instant(t)),
+                ..Record::default()
+            };
+            rec.str(P::Domain, Cow::Borrowed(dom));
+            rec.int(P::NtDstPort, 53);
+            r.add(&rec);
+        }
+        assert_eq!(r.len(), 2);
+        let mut all = r.drain(&table);
+        all.sort_by(|a, b| a.value.cmp(&b.value));
+        assert_eq!(
+            all[0],
+            Observable {
+                path: "domain-name:value".into(),
+                value: "a.example".into(),
+                seen: Seen {
+                    first: 10,
+                    last: 30,
+                    count: 2
+                }
+            }
+        );
+        assert_eq!(all[1].seen.count, 1);
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn a_retained_observable_is_a_record_again() {
+        let mut table = PathTable::new();
+        let rec = record_of(
+            &mut table,
+            "network-traffic:dst_ref.value",
+            "198.51.100.7",
+            5,
+        )
+        .unwrap();
+        assert_eq!(rec.facts[0].path, P::NtDst.id());
+        assert_eq!(rec.time, Some(instant(5)));
+        assert!(record_of(&mut table, "not a path", "x", 0).is_none());
+    }
+}
