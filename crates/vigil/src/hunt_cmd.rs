@@ -455,7 +455,7 @@ impl Sightings {
     }
 }
 
-/// How many problem lines are printed (all are counted).
+/// How many problem lines are printed (all are counted; read errors are all printed).
 const MAX_PROBLEMS_SHOWN: u64 = 1000;
 
 fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
@@ -559,6 +559,7 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
                 driver.end_file(&f, last, &mut found, &mut problems);
             }
         }
+        let mut read_error = None;
         match item {
             lines::Item::Line { file, line, text } => {
                 match &mut current {
@@ -577,11 +578,7 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
             }
             lines::Item::Error { file, line, message } => {
                 read_errors += 1;
-                problems.push(Problem {
-                    file: Arc::from(file),
-                    line,
-                    why: message,
-                });
+                read_error = Some(format!("vigil: {file}:{line}: {message}"));
             }
             lines::Item::Rotated { file } => {
                 eprintln!("vigil: {file}: reopened (rotated or truncated); reading the new file from its start");
@@ -596,6 +593,11 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
                 bar.suspend(|| eprintln!("vigil: {}:{}: {}", p.file, p.line, p.why));
             }
         }
+        // Told even past the limit: part of an input was not hunted.
+        if let Some(e) = read_error {
+            bar.suspend(|| eprintln!("{e}"));
+        }
+        let printed = !found.is_empty();
         for f in found.drain(..) {
             hits += 1;
             hit_indicators.insert(f.indicator.clone());
@@ -605,6 +607,13 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
             }
             if let Some(s) = &mut sightings {
                 s.add(&f);
+            }
+        }
+        // Following, a hit is shown at once: the log may then stay quiet for hours.
+        if a.follow && printed {
+            if let Err(e) = out.flush() {
+                io_error = Some(e);
+                return ControlFlow::Break(());
             }
         }
         lines_seen += 1;
