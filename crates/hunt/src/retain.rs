@@ -12,9 +12,11 @@
 //! the same hunter that matched the logs matches what was retained.
 
 use crate::fact::{Fact, PathId, PathTable, Record, Val};
+use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use vigil_pattern::Instant;
+use std::sync::Arc;
+use vigil_pattern::{Instant, Observation};
 
 /// When and how often one (path, value) was seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,22 +132,61 @@ impl Retainer {
     }
 }
 
-/// The record of one retained observable: its one fact, at its first time.
-/// `None` when the path is not one facts can be written at.
-pub fn record_of<'a>(
-    table: &mut PathTable,
-    path: &str,
-    value: &'a str,
-    first: i64,
-) -> Option<Record<'a>> {
-    let path = table.intern(path).ok()?;
-    Some(Record {
+/// The record of one retained observable: its one fact (at path `path` of
+/// the hunter's table), at its first time.
+pub fn record_of(path: PathId, value: &str, first: i64) -> Record<'_> {
+    Record {
         time: Some(instant(first)),
         facts: vec![Fact {
             path,
             val: Val::Str(Cow::Borrowed(value)),
         }],
-    })
+    }
+}
+
+/// The observation a retained observable stands for in its observed-data:
+/// for a path through a reference (`network-traffic:dst_ref.value`) the
+/// referenced object alone (`ipv4-addr` 198.51.100.7: the connection's other
+/// properties were not retained), otherwise the object the path is on; from
+/// `first` to `last`, `count` times.
+pub fn observation_of(
+    table: &PathTable,
+    path: PathId,
+    value: &str,
+    first: i64,
+    last: i64,
+    count: u64,
+) -> Observation {
+    let p = table.get(path);
+    let mut obs = match &p.via {
+        Some((_, target)) => {
+            let ty = target.type_for(&Val::Str(Cow::Borrowed(value)));
+            let mut leaf = Value::String(value.to_string());
+            for k in p.keys.iter().rev() {
+                let mut m = Map::new();
+                m.insert(k.clone(), leaf);
+                leaf = Value::Object(m);
+            }
+            let mut object = match leaf {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            };
+            object.insert("type".into(), Value::String(ty.to_string()));
+            let mut objects = HashMap::new();
+            objects.insert("0".to_string(), Arc::new(Value::Object(object)));
+            Observation {
+                id: None,
+                first_observed: instant(first),
+                last_observed: instant(first),
+                number_observed: 1,
+                objects,
+            }
+        }
+        None => crate::fact::observation(table, &record_of(path, value, first)),
+    };
+    obs.last_observed = instant(last.max(first));
+    obs.number_observed = count.max(1);
+    obs
 }
 
 #[cfg(test)]
@@ -186,17 +227,33 @@ mod tests {
     }
 
     #[test]
+    fn a_referenced_value_is_observed_as_its_own_object() {
+        let mut table = PathTable::new();
+        let p = table.intern("network-traffic:dst_ref.value").unwrap();
+        let obs = observation_of(&table, p, "198.51.100.7", 5, 9, 3);
+        assert_eq!(obs.objects.len(), 1);
+        assert_eq!(
+            *obs.objects["0"],
+            serde_json::json!({"type": "ipv4-addr", "value": "198.51.100.7"})
+        );
+        assert_eq!(
+            (obs.first_observed, obs.last_observed, obs.number_observed),
+            (instant(5), instant(9), 3)
+        );
+        let p = table.intern("file:hashes.MD5").unwrap();
+        let obs = observation_of(&table, p, "d41d8cd98f00b204e9800998ecf8427e", 5, 5, 1);
+        assert_eq!(
+            obs.objects.values().next().unwrap()["hashes"]["MD5"],
+            "d41d8cd98f00b204e9800998ecf8427e"
+        );
+    }
+
+    #[test]
     fn a_retained_observable_is_a_record_again() {
         let mut table = PathTable::new();
-        let rec = record_of(
-            &mut table,
-            "network-traffic:dst_ref.value",
-            "198.51.100.7",
-            5,
-        )
-        .unwrap();
+        let p = table.intern("network-traffic:dst_ref.value").unwrap();
+        let rec = record_of(p, "198.51.100.7", 5);
         assert_eq!(rec.facts[0].path, P::NtDst.id());
         assert_eq!(rec.time, Some(instant(5)));
-        assert!(record_of(&mut table, "not a path", "x", 0).is_none());
     }
 }

@@ -281,9 +281,20 @@ impl Tally {
 
     /// Adds a hit at `t`, with its observed-data when there is one.
     pub fn add(&mut self, t: Instant, observed: Option<String>) {
-        self.count += 1;
-        self.first = self.first.min(t);
-        self.last = self.last.max(t);
+        self.add_many(t, t, 1, observed);
+    }
+
+    /// Adds `count` hits seen from `first` to `last` (a retained observable).
+    pub fn add_many(
+        &mut self,
+        first: Instant,
+        last: Instant,
+        count: u64,
+        observed: Option<String>,
+    ) {
+        self.count += count;
+        self.first = self.first.min(first);
+        self.last = self.last.max(last);
         if let Some(o) = observed {
             self.observed.push(o);
         }

@@ -29,6 +29,7 @@ pub use sqlite::audit::{
     AuditEntry, AuditFault, AuditLog, AuditProblem, AuditReport, StoredEntry, AUDIT_FILE,
 };
 pub use sqlite::feeds::{Feed, FeedAuth, Feeds};
+pub use sqlite::retained::{Retained, RetainedRow, RetainedSource, RetainedStats, RETAINED_FILE};
 pub use sqlite::SqliteStore;
 
 use serde::Serialize;

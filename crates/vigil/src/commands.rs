@@ -220,6 +220,7 @@ fn serve(
         .parse()
         .with_context(|| format!("--listen {listen}: expected an address like 127.0.0.1:7878"))?;
     crate::pull::spawn_scheduler(g.data.clone()).context("cannot start the feed scheduler")?;
+    crate::retro::spawn_watcher(g.data.clone()).context("cannot start the retro-hunter")?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -243,7 +244,9 @@ fn import_cmd(g: &Global, paths: &[std::path::PathBuf], lenient: bool, quiet: bo
     }
     let progress = !quiet && std::io::stderr().is_terminal();
     let report = import::run(&mut store, inputs, import::Options { lenient, progress })?;
+    drop(store);
     crate::admin::record_import(g, &report)?;
+    crate::retro::after_import(&g.data, report.by_type.contains_key("indicator"));
     let mut out = stdout();
     if g.json {
         show::json_line(&mut out, &report)?;

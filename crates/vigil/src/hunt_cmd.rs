@@ -9,17 +9,19 @@ use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use vigil_hunt::drive::{Driver, Problem};
 use vigil_hunt::fact::PathTable;
 use vigil_hunt::hunter::{Found, Hunter};
+use vigil_hunt::retain::Retainer;
 use vigil_hunt::sighting::{self, Tally};
 use vigil_hunt::{adapters::Mapping, lines, Format};
-use vigil_pattern::ast::CompExpr;
+use vigil_pattern::ast::{CompExpr, ObsExpr};
 use vigil_pattern::{
-    comparison_matches, path_values, Entry, IndicatorSet, Instant, Pattern, StixVersion,
+    comparison_matches, path_values, Entry, IndicatorSet, Instant, Observation, Pattern,
+    StixVersion,
 };
 use vigil_store::{ExportFilter, ReadStore, SqliteStore};
 
@@ -36,6 +38,24 @@ pub enum HuntCommand {
     /// counted and reported by file and line. Exit status 0 if anything was
     /// hit, 1 if not, 2 on error.
     Hunt(HuntArgs),
+    /// Check the observables retained by earlier hunts against the current
+    /// indicators, without reading the logs again.
+    ///
+    /// Hunts keep what they read when retention is on (`hunt --retain DAYS`
+    /// or `vigil retention set DAYS`). New hits are printed (with --json: one
+    /// object per indicator and observable) and recorded as sightings of the
+    /// log source they came from; pairs counted before are not counted again.
+    /// Only patterns of one observation expression are checked: patterns over
+    /// several records need the records (hunt the logs). Imports, pulls and,
+    /// in `serve`, TAXII posts and feeds do this by themselves for the
+    /// indicators they add or change. Exit status 0 if anything new was hit,
+    /// 1 if not.
+    Retrohunt(crate::retro::RetrohuntArgs),
+    /// Show or set how long hunted observables are retained for retro-hunting.
+    Retention {
+        #[command(subcommand)]
+        action: Option<crate::retro::RetentionAction>,
+    },
 }
 
 /// Log formats.
@@ -81,7 +101,11 @@ pub struct HuntArgs {
     /// default TLP:AMBER+STRICT).
     #[arg(long, value_name = "MARKING")]
     pub marking: Vec<String>,
-    /// Do not record sightings: only print hits.
+    /// Keep the distinct observables read for DAYS, for retro-hunting
+    /// (remembered: later hunts retain too; see `vigil retention`).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    pub retain: Option<u32>,
+    /// Do not record sightings or retain observables: only print hits.
     #[arg(long)]
     pub dry_run: bool,
     /// No progress bar.
@@ -93,6 +117,8 @@ pub struct HuntArgs {
 pub fn run(g: &Global, command: HuntCommand) -> Result<i32> {
     match command {
         HuntCommand::Hunt(a) => hunt(g, a),
+        HuntCommand::Retrohunt(a) => crate::retro::retrohunt(g, a),
+        HuntCommand::Retention { action } => crate::retro::retention(g, action),
     }
 }
 
@@ -115,18 +141,18 @@ fn now() -> Instant {
 
 /// What the hunt knows of one indicator besides the set (the pattern's
 /// text, parsed again only for a hit: the set holds the parsed form).
-struct Info {
-    name: String,
+pub(crate) struct Info {
+    pub(crate) name: String,
     pattern: String,
     version: StixVersion,
 }
 
 /// The indicators loaded from the store, as a set, with what hits print.
-struct Intel {
-    set: IndicatorSet,
-    info: HashMap<Arc<str>, Info>,
+pub(crate) struct Intel {
+    pub(crate) set: IndicatorSet,
+    pub(crate) info: HashMap<Arc<str>, Info>,
     /// Indicator id -> the objects its `indicates` relationships reach.
-    related: HashMap<String, Vec<String>>,
+    pub(crate) related: HashMap<String, Vec<String>>,
     /// Patterns that could not be read (id, why).
     refused: Vec<(String, String)>,
 }
@@ -135,53 +161,53 @@ fn instant_of(v: &Value, key: &str) -> Option<Instant> {
     v.get(key).and_then(Value::as_str).and_then(Instant::parse)
 }
 
-/// The current, non-revoked STIX-pattern indicators of the store (only
-/// those in `only`, when given).
-fn load_intel(store: &SqliteStore, only: Option<&HashSet<String>>) -> Result<Intel> {
-    let mut intel = Intel {
-        set: IndicatorSet::new(),
-        info: HashMap::new(),
-        related: HashMap::new(),
-        refused: Vec::new(),
-    };
-    let filter = ExportFilter {
-        types: vec!["indicator".into()],
-        all_versions: false,
-    };
-    store.export(&filter, &mut |json| {
-        let Ok(v) = serde_json::from_str::<Value>(json) else {
-            return Ok(());
-        };
+impl Intel {
+    pub(crate) fn new() -> Intel {
+        Intel {
+            set: IndicatorSet::new(),
+            info: HashMap::new(),
+            related: HashMap::new(),
+            refused: Vec::new(),
+        }
+    }
+
+    /// Adds an indicator (a JSON object) unless it is revoked, its pattern
+    /// is not STIX, or (with `single`) its pattern needs more than one
+    /// observation; whether it was added.
+    pub(crate) fn add(&mut self, v: &Value, single: bool) -> bool {
         let id = v["id"].as_str().unwrap_or_default();
-        if only.is_some_and(|o| !o.contains(id)) || v["revoked"] == Value::Bool(true) {
-            return Ok(());
+        if v["type"] != "indicator" || v["revoked"] == Value::Bool(true) {
+            return false;
         }
         if v["pattern_type"].as_str().is_some_and(|t| t != "stix") {
-            return Ok(());
+            return false;
         }
         let version = match v["spec_version"].as_str() {
             Some("2.0") => StixVersion::V20,
             _ => StixVersion::V21,
         };
         let Some(text) = v["pattern"].as_str() else {
-            return Ok(());
+            return false;
         };
         let pattern = match Pattern::parse_version(text, version) {
             Ok(p) => p,
             Err(e) => {
-                intel.refused.push((id.to_string(), e.to_string()));
-                return Ok(());
+                self.refused.push((id.to_string(), e.to_string()));
+                return false;
             }
         };
+        if single && !matches!(pattern.root(), ObsExpr::Leaf(_)) {
+            return false;
+        }
         let id: Arc<str> = Arc::from(id);
-        intel.set.insert(Entry {
+        self.set.insert(Entry {
             id: id.clone(),
             pattern,
-            valid_from: instant_of(&v, "valid_from"),
-            valid_until: instant_of(&v, "valid_until"),
+            valid_from: instant_of(v, "valid_from"),
+            valid_until: instant_of(v, "valid_until"),
         });
         let name = v["name"].as_str().unwrap_or_default().to_string();
-        intel.info.insert(
+        self.info.insert(
             id,
             Info {
                 name,
@@ -189,33 +215,53 @@ fn load_intel(store: &SqliteStore, only: Option<&HashSet<String>>) -> Result<Int
                 version,
             },
         );
+        true
+    }
+
+    /// The objects the loaded indicators' `indicates` relationships reach.
+    pub(crate) fn load_related(&mut self, store: &SqliteStore) -> Result<()> {
+        let filter = ExportFilter {
+            types: vec!["relationship".into()],
+            all_versions: false,
+        };
+        store.export(&filter, &mut |json| {
+            if !json.contains("\"indicates\"") {
+                return Ok(());
+            }
+            let Ok(v) = serde_json::from_str::<Value>(json) else {
+                return Ok(());
+            };
+            if v["relationship_type"] != "indicates" || v["revoked"] == Value::Bool(true) {
+                return Ok(());
+            }
+            if let (Some(s), Some(t)) = (v["source_ref"].as_str(), v["target_ref"].as_str()) {
+                if self.info.contains_key(s) {
+                    self.related
+                        .entry(s.to_string())
+                        .or_default()
+                        .push(t.to_string());
+                }
+            }
+            Ok(())
+        })?;
         Ok(())
-    })?;
+    }
+}
+
+/// The current, non-revoked STIX-pattern indicators of the store.
+fn load_intel(store: &SqliteStore) -> Result<Intel> {
+    let mut intel = Intel::new();
     let filter = ExportFilter {
-        types: vec!["relationship".into()],
+        types: vec!["indicator".into()],
         all_versions: false,
     };
     store.export(&filter, &mut |json| {
-        if !json.contains("\"indicates\"") {
-            return Ok(());
-        }
-        let Ok(v) = serde_json::from_str::<Value>(json) else {
-            return Ok(());
-        };
-        if v["relationship_type"] != "indicates" || v["revoked"] == Value::Bool(true) {
-            return Ok(());
-        }
-        if let (Some(s), Some(t)) = (v["source_ref"].as_str(), v["target_ref"].as_str()) {
-            if intel.info.contains_key(s) {
-                intel
-                    .related
-                    .entry(s.to_string())
-                    .or_default()
-                    .push(t.to_string());
-            }
+        if let Ok(v) = serde_json::from_str::<Value>(json) {
+            intel.add(&v, false);
         }
         Ok(())
     })?;
+    intel.load_related(store)?;
     Ok(intel)
 }
 
@@ -282,12 +328,19 @@ fn matched_values(pattern: &Pattern, f: &Found) -> Vec<String> {
 }
 
 /// Names and types of related objects, looked up once each.
-struct Names<'s> {
+pub(crate) struct Names<'s> {
     store: &'s SqliteStore,
     cache: HashMap<String, Value>,
 }
 
-impl Names<'_> {
+impl<'s> Names<'s> {
+    pub(crate) fn new(store: &'s SqliteStore) -> Names<'s> {
+        Names {
+            store,
+            cache: HashMap::new(),
+        }
+    }
+
     fn get(&mut self, id: &str) -> Value {
         if let Some(v) = self.cache.get(id) {
             return v.clone();
@@ -318,7 +371,7 @@ fn host_name() -> String {
 
 /// Marking names (TLP:...) or marking-definition ids, as ids, read as the
 /// access module reads a default marking.
-fn marking_ids(given: &[String]) -> Result<Vec<String>> {
+pub(crate) fn marking_ids(given: &[String]) -> Result<Vec<String>> {
     let given: Vec<String> = if given.is_empty() {
         vec!["TLP:AMBER+STRICT".into()]
     } else {
@@ -336,11 +389,21 @@ fn marking_ids(given: &[String]) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// Whether an SCO meets every MUST of the spec.
+fn valid_sco(sco: &Value) -> bool {
+    match sco {
+        Value::Object(m) => vigil_stix::validate_object(m)
+            .iter()
+            .all(|f| f.severity != vigil_stix::Severity::Error),
+        _ => false,
+    }
+}
+
 /// How many observed-data a hunt records per indicator (the count goes on).
 const OBSERVED_PER_RUN: usize = 10;
 
 /// The sightings of one hunt, gathered until written.
-struct Sightings {
+pub(crate) struct Sightings {
     source: String,
     source_id: String,
     markings: Vec<String>,
@@ -352,7 +415,7 @@ struct Sightings {
 }
 
 impl Sightings {
-    fn new(source: String, markings: Vec<String>) -> Sightings {
+    pub(crate) fn new(source: String, markings: Vec<String>) -> Sightings {
         let identity = sighting::source_identity(&source, &markings);
         let source_id = identity["id"].as_str().unwrap_or_default().to_string();
         Sightings {
@@ -366,20 +429,42 @@ impl Sightings {
         }
     }
 
+    /// Counts a hit of the hunt.
     fn add(&mut self, f: &Found) {
         let Some(Some((_, obs))) = f.records.last() else {
             return;
         };
         let t = obs.first_observed;
+        let records: Vec<&Observation> = f.records.iter().flatten().map(|(_, o)| &**o).collect();
+        self.count(&f.indicator, &records, t, t, 1);
+    }
+
+    /// Counts `count` hits of `indicator` seen from `first` to `last`; the
+    /// observed-data of `records` is recorded for the first hits of each
+    /// indicator in a run.
+    pub(crate) fn count(
+        &mut self,
+        indicator: &str,
+        records: &[&Observation],
+        first: Instant,
+        last: Instant,
+        count: u64,
+    ) {
         let n = self
             .observed_this_run
-            .entry(f.indicator.to_string())
+            .entry(indicator.to_string())
             .or_default();
         let observed = if *n < OBSERVED_PER_RUN {
             *n += 1;
             let mut od_id = None;
-            for (_, obs) in f.records.iter().flatten() {
+            for obs in records {
                 let scos = sighting::scos(obs, &self.markings);
+                // An observation that is not a valid STIX object (a
+                // connection whose protocols were not logged) is counted
+                // without its observed-data.
+                if !scos.iter().all(valid_sco) {
+                    continue;
+                }
                 let od = sighting::observed_data(obs, &scos, &self.source, now(), &self.markings);
                 od_id = od["id"].as_str().map(str::to_string);
                 for o in scos.into_iter().chain([od]) {
@@ -394,18 +479,17 @@ impl Sightings {
             None
         };
         self.tallies
-            .entry(f.indicator.to_string())
-            .or_insert_with(|| Tally::new(t))
-            .add(t, observed);
+            .entry(indicator.to_string())
+            .or_insert_with(|| Tally::new(first))
+            .add_many(first, last, count, observed);
     }
 
     /// Writes the sightings (merged with those stored) and their objects.
-    fn write(&mut self, g: &Global) -> Result<usize> {
+    pub(crate) fn write(&mut self, data: &Path) -> Result<usize> {
         if self.tallies.is_empty() {
             return Ok(0);
         }
-        let mut store =
-            SqliteStore::open_write_waiting(&g.data, std::time::Duration::from_secs(30))?;
+        let mut store = SqliteStore::open_write_waiting(data, std::time::Duration::from_secs(30))?;
         let mut objects = std::mem::take(&mut self.objects);
         objects.insert(0, sighting::source_identity(&self.source, &self.markings));
         let at = now();
@@ -461,7 +545,7 @@ const MAX_PROBLEMS_SHOWN: u64 = 1000;
 fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
     let started = std::time::Instant::now();
     let store = SqliteStore::open_read(&g.data)?;
-    let intel = load_intel(&store, None)?;
+    let intel = load_intel(&store)?;
     let load_secs = started.elapsed().as_secs_f64();
     for (id, why) in &intel.refused {
         eprintln!("vigil: indicator {id}: pattern not used: {why}");
@@ -469,6 +553,14 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
     let markings = marking_ids(&a.marking)?;
     let source = a.source.clone().unwrap_or_else(host_name);
     let since = a.since.as_deref().map(since_instant).transpose()?;
+    if a.dry_run && a.retain.is_some() {
+        bail!("--retain records what is read; it does not go with --dry-run");
+    }
+    let mut retention = if a.dry_run {
+        None
+    } else {
+        crate::retro::Retention::for_hunt(&g.data, a.retain, &source, &markings)?
+    };
     let mut table = PathTable::new();
     let (format, mapping) = match (&a.mapping, a.format) {
         (Some(path), LogFormat::Auto | LogFormat::Mapping) => {
@@ -493,8 +585,12 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
         ),
     };
     let indicators = intel.set.len();
-    let hunter = Hunter::new(intel.set, Arc::new(table));
+    let table = Arc::new(table);
+    let hunter = Hunter::new(intel.set, table.clone());
     let mut driver = Driver::new(hunter, format, mapping, since);
+    if retention.is_some() {
+        driver.retainer = Some(Retainer::new(vigil_stix::Timestamp::unix_micros_now()));
+    }
     let paths: Vec<PathBuf> = if a.paths.is_empty() {
         vec![PathBuf::from("-")]
     } else {
@@ -531,10 +627,7 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
         });
     }
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let mut names = Names {
-        store: &store,
-        cache: HashMap::new(),
-    };
+    let mut names = Names::new(&store);
     let mut sightings = (!a.dry_run).then(|| Sightings::new(source.clone(), markings.clone()));
     let mut hits = 0u64;
     let mut hit_indicators: HashSet<Arc<str>> = HashSet::new();
@@ -601,9 +694,16 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
         for f in found.drain(..) {
             hits += 1;
             hit_indicators.insert(f.indicator.clone());
-            if let Err(e) = print_hit(&mut out, g.json, &f, &intel.info, &intel.related, &mut names) {
-                io_error = Some(e);
-                return ControlFlow::Break(());
+            match print_hit(&mut out, g.json, &f, &intel.info, &intel.related, &mut names) {
+                Ok(matched) => {
+                    if let Some(r) = &mut retention {
+                        r.counted(&f.indicator, &matched);
+                    }
+                }
+                Err(e) => {
+                    io_error = Some(e);
+                    return ControlFlow::Break(());
+                }
             }
             if let Some(s) = &mut sightings {
                 s.add(&f);
@@ -620,12 +720,24 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
         if lines_seen.is_multiple_of(65_536) {
             bar.set_position(progress.read.load(Ordering::Relaxed));
         }
-        if a.follow && last_flush.elapsed().as_secs() >= 5 {
+        let retained_full = lines_seen.is_multiple_of(65_536)
+            && driver
+                .retainer
+                .as_ref()
+                .is_some_and(|r| r.len() >= crate::retro::RETAIN_BATCH);
+        let due = a.follow && last_flush.elapsed().as_secs() >= 5;
+        if due || retained_full {
             last_flush = std::time::Instant::now();
             let _ = out.flush();
+            // Sightings first: a pair marked counted is in a sighting.
             if let Some(s) = &mut sightings {
-                if let Err(e) = s.write(g) {
+                if let Err(e) = s.write(&g.data) {
                     eprintln!("vigil: could not record sightings: {e:#}");
+                }
+            }
+            if let (Some(r), Some(kept)) = (&mut retention, &mut driver.retainer) {
+                if let Err(e) = r.flush(kept, &table) {
+                    eprintln!("vigil: could not retain observables: {e:#}");
                 }
             }
         }
@@ -642,7 +754,7 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
         for f in found.drain(..) {
             hits += 1;
             hit_indicators.insert(f.indicator.clone());
-            print_hit(
+            let matched = print_hit(
                 &mut out,
                 g.json,
                 &f,
@@ -650,6 +762,9 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
                 &intel.related,
                 &mut names,
             )?;
+            if let Some(r) = &mut retention {
+                r.counted(&f.indicator, &matched);
+            }
             if let Some(s) = &mut sightings {
                 s.add(&f);
             }
@@ -667,9 +782,12 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
     }
     let secs = hunting.elapsed().as_secs_f64().max(1e-9);
     let recorded = match &mut sightings {
-        Some(s) => s.write(g)?,
+        Some(s) => s.write(&g.data)?,
         None => 0,
     };
+    if let (Some(r), Some(kept)) = (&mut retention, &mut driver.retainer) {
+        r.flush(kept, &table)?;
+    }
     if shown > MAX_PROBLEMS_SHOWN {
         eprintln!(
             "vigil: ... and {} more lines not read",
@@ -678,7 +796,7 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
     }
     let c = driver.counts;
     eprintln!(
-        "hunted {} records in {} files ({:.1} MB) with {} indicators (loaded in {:.2} s) in {:.2} s ({:.0} records/s): {} hits of {} indicators; {} lines not read ({} unparseable, {} too long, {} read errors){}{}",
+        "hunted {} records in {} files ({:.1} MB) with {} indicators (loaded in {:.2} s) in {:.2} s ({:.0} records/s): {} hits of {} indicators; {} lines not read ({} unparseable, {} too long, {} read errors){}{}{}",
         c.records,
         summary.files,
         summary.bytes as f64 / 1e6,
@@ -694,8 +812,45 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
         read_errors,
         if c.before_since > 0 { format!("; {} records before --since", c.before_since) } else { String::new() },
         if a.dry_run { String::new() } else { format!("; {recorded} sightings recorded for source {source:?}") },
+        match &retention {
+            Some(r) => format!("; {} distinct observables retained for {} days{}", r.written, r.days(),
+                if r.pruned > 0 { format!(" ({} older ones pruned)", r.pruned) } else { String::new() }),
+            None => String::new(),
+        },
     );
     Ok(if hits > 0 { 0 } else { 1 })
+}
+
+/// The objects `indicator` indicates, with their types and names.
+pub(crate) fn print_related(
+    related: &HashMap<String, Vec<String>>,
+    indicator: &str,
+    names: &mut Names<'_>,
+) -> Vec<Value> {
+    related
+        .get(indicator)
+        .map(|v| v.iter().map(|id| names.get(id)).collect())
+        .unwrap_or_default()
+}
+
+/// `  -> intrusion-set APT3, malware X` for a human's line (nothing when none).
+pub(crate) fn write_related(out: &mut impl Write, rel: &[Value]) -> std::io::Result<()> {
+    if rel.is_empty() {
+        return Ok(());
+    }
+    let r: Vec<String> = rel
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["type"].as_str().unwrap_or_default(),
+                r["name"]
+                    .as_str()
+                    .unwrap_or_else(|| r["id"].as_str().unwrap_or_default())
+            )
+        })
+        .collect();
+    write!(out, "  -> {}", r.join(", "))
 }
 
 fn print_hit(
@@ -705,7 +860,7 @@ fn print_hit(
     info: &HashMap<Arc<str>, Info>,
     related: &HashMap<String, Vec<String>>,
     names: &mut Names<'_>,
-) -> std::io::Result<()> {
+) -> std::io::Result<Vec<String>> {
     let i = info.get(&f.indicator);
     let matched = i
         .and_then(|i| Pattern::parse_version(&i.pattern, i.version).ok())
@@ -727,10 +882,7 @@ fn print_hit(
             None => json!({"file": null, "line": null}),
         })
         .collect();
-    let rel: Vec<Value> = related
-        .get(&*f.indicator)
-        .map(|v| v.iter().map(|id| names.get(id)).collect())
-        .unwrap_or_default();
+    let rel = print_related(related, &f.indicator, names);
     let name = i.map(|i| i.name.as_str()).unwrap_or_default();
     if json_out {
         let v = json!({
@@ -739,12 +891,12 @@ fn print_hit(
             "time": time,
             "file": file,
             "line": line,
-            "matched": matched,
+            "matched": &matched,
             "related": rel,
             "others": others,
         });
         serde_json::to_writer(&mut *out, &v)?;
-        writeln!(out)
+        writeln!(out)?;
     } else {
         let shown_name = if name.is_empty() { &*f.indicator } else { name };
         write!(
@@ -759,21 +911,8 @@ fn print_hit(
                 .collect();
             write!(out, "  with {}", o.join(", "))?;
         }
-        if !rel.is_empty() {
-            let r: Vec<String> = rel
-                .iter()
-                .map(|r| {
-                    format!(
-                        "{} {}",
-                        r["type"].as_str().unwrap_or_default(),
-                        r["name"]
-                            .as_str()
-                            .unwrap_or_else(|| r["id"].as_str().unwrap_or_default())
-                    )
-                })
-                .collect();
-            write!(out, "  -> {}", r.join(", "))?;
-        }
-        writeln!(out, "  ({})", f.indicator)
+        write_related(out, &rel)?;
+        writeln!(out, "  ({})", f.indicator)?;
     }
+    Ok(matched)
 }

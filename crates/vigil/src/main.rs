@@ -11,6 +11,7 @@ mod import;
 mod input;
 mod pattern_cmd;
 mod pull;
+mod retro;
 mod sensors;
 mod show;
 mod when;

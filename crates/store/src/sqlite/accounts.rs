@@ -128,7 +128,7 @@ pub(crate) fn open_shared(dir: &Path, file: &str, schema: &str) -> Result<Connec
     let path = dir.join(file);
     let cannot = |e: rusqlite::Error| dir_error(dir, format!("cannot open {file}: {e}"));
     let mut conn = Connection::open(&path).map_err(cannot)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
+    conn.busy_timeout(std::time::Duration::from_secs(30))
         .map_err(cannot)?;
     conn.pragma_update(None, "journal_mode", "WAL")
         .map_err(cannot)?;
@@ -144,6 +144,18 @@ pub(crate) fn open_shared(dir: &Path, file: &str, schema: &str) -> Result<Connec
     tx.execute_batch(schema).map_err(cannot)?;
     tx.commit().map_err(cannot)?;
     Ok(conn)
+}
+
+/// Runs `f` in one `BEGIN IMMEDIATE` transaction on `conn` (writers of a
+/// file shared by several processes queue instead of failing half way).
+pub(crate) fn immediate<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> Result<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
 }
 
 /// Opens `DATA/access.db` with its schema (also used by the audit log, which

@@ -12,7 +12,7 @@
 //! server. Protect the data directory accordingly.
 
 use crate::{Result, StoreError};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::path::Path;
 
@@ -99,35 +99,14 @@ fn now() -> i64 {
 impl Feeds {
     /// Opens (creating if needed) the feed tables in `DIR/access.db`.
     pub fn open(dir: &Path) -> Result<Feeds> {
-        let fail = |m: String| StoreError::Directory {
-            dir: dir.to_path_buf(),
-            message: m,
-        };
-        std::fs::create_dir_all(dir).map_err(|e| fail(format!("cannot create it: {e}")))?;
-        let path = dir.join(ACCESS_DB_FILE);
-        let cannot = |e: rusqlite::Error| fail(format!("{}: {e}", path.display()));
-        let conn = Connection::open(&path).map_err(cannot)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(cannot)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(cannot)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(cannot)?;
-        let mut feeds = Feeds { conn };
-        feeds
-            .write(|tx| tx.execute_batch(SCHEMA))
-            .map_err(|e| fail(format!("{}: {e}", path.display())))?;
-        Ok(feeds)
+        Ok(Feeds {
+            conn: super::accounts::open_shared(dir, ACCESS_DB_FILE, SCHEMA)?,
+        })
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction.
     fn write<T>(&mut self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        super::accounts::immediate(&mut self.conn, f)
     }
 
     /// Registers a feed; fails if one of that name exists.

@@ -25,6 +25,7 @@ pub(crate) mod audit;
 mod collections;
 pub(crate) mod feeds;
 mod read;
+pub(crate) mod retained;
 mod text;
 mod write;
 

@@ -574,6 +574,38 @@ impl ReadStore for SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// A number that changes with every committed write to the store (by
+    /// this or any other process). Cheap: one row.
+    pub fn generation(&self) -> Result<i64> {
+        Ok(super::text::main_generation(&self.conn)?)
+    }
+
+    /// The current versions of the objects of type `ty` whose version was
+    /// stored at or after `added` (the store's own time of the write, as
+    /// kept in `versions.added`; `None`: all), with that time: `f(added, json)`.
+    pub fn current_added_since(
+        &self,
+        ty: &str,
+        added: Option<&str>,
+        f: &mut dyn FnMut(&str, &str) -> Result<()>,
+    ) -> Result<u64> {
+        let mut st = self.conn.prepare(
+            "SELECT v.added, v.json FROM objects c JOIN versions v ON v.oid = c.oid AND v.version = c.version
+             WHERE c.type = ?1 AND v.added >= ?2 ORDER BY c.oid",
+        )?;
+        let mut rows = st.query(params![ty, added.unwrap_or("")])?;
+        let mut n = 0;
+        while let Some(r) = rows.next()? {
+            let a: String = r.get(0)?;
+            let json: String = r.get(1)?;
+            f(&a, &json)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::fts_query;

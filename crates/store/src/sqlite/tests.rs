@@ -28,12 +28,12 @@ fn name_of(v: &crate::Version) -> String {
     o["name"].as_str().unwrap().to_string()
 }
 
-fn temp() -> tempdir::TempDir {
+pub(super) fn temp() -> tempdir::TempDir {
     tempdir::TempDir::new()
 }
 
 /// A small self-cleaning temporary directory (no extra dependency).
-mod tempdir {
+pub(super) mod tempdir {
     pub struct TempDir(pub std::path::PathBuf);
     impl TempDir {
         pub fn new() -> TempDir {
