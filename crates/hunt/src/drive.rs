@@ -42,7 +42,23 @@ pub struct Counts {
 #[derive(Default)]
 struct FileState {
     format: Option<Format>,
+    /// The format was taken for STIX from a lone bracket only.
+    guessed: bool,
     stix: Option<StixState>,
+}
+
+/// The most a value spread over several lines may hold (a pretty-printed
+/// bundle is parsed whole).
+pub const MAX_GATHERED: usize = 256 << 20;
+
+/// Whether a line is a whole, non-empty JSON object on its own: a record of
+/// a JSON-lines file, never a line inside a pretty-printed value.
+fn whole_object(text: &[u8]) -> bool {
+    let t = text.trim_ascii();
+    t.len() > 2
+        && t.starts_with(b"{")
+        && t.ends_with(b"}")
+        && matches!(serde_json::from_slice::<Value>(t), Ok(Value::Object(m)) if !m.is_empty())
 }
 
 /// A STIX file: a resolver for objects given one per line, and a value being
@@ -180,6 +196,7 @@ impl Driver {
                     let t = text.trim_ascii();
                     if t == b"{" || t == b"[" {
                         state.format = Some(Format::Stix);
+                        state.guessed = true;
                         Format::Stix
                     } else {
                         self.counts.unparseable += 1;
@@ -195,7 +212,16 @@ impl Driver {
         };
         self.last_format = Some(format);
         if format == Format::Stix {
-            self.stix_line(&file, line, text, found, problems);
+            if self.stix_line(&file, line, text, found, problems) {
+                // Not STIX after all (a record cut to its opening brace):
+                // the line is read again, its file's format not known yet.
+                if let Some(state) = self.files.get_mut(&file) {
+                    *state = FileState::default();
+                }
+                self.last_format = None;
+                self.counts.bytes -= text.len() as u64 + 1;
+                self.line(&file, line, text, found, problems);
+            }
             return;
         }
         self.adapt(format, file, line, text, found, problems);
@@ -255,6 +281,9 @@ impl Driver {
         self.record = Some(rec.recycle());
     }
 
+    /// One line of a STIX file; `true` when the file turned out not to be
+    /// STIX (its format was guessed from a lone bracket) and the line must be
+    /// read again.
     fn stix_line(
         &mut self,
         file: &Arc<str>,
@@ -262,8 +291,9 @@ impl Driver {
         text: &[u8],
         found: &mut Vec<Found>,
         problems: &mut Vec<Problem>,
-    ) {
+    ) -> bool {
         let state = self.files.get_mut(file).expect("state made by line()");
+        let guessed = state.guessed;
         let st = state.stix.get_or_insert_with(StixState::new);
         let mut units: Vec<(u64, Value)> = Vec::new();
         let bad = |why: String, at: u64| Problem {
@@ -272,6 +302,21 @@ impl Driver {
             why,
         };
         let mut errors = Vec::new();
+        // A value being gathered that a whole record (or its size) shows was
+        // cut off is reported, and the line read on its own.
+        if !st.pending.is_empty()
+            && (st.pending.len() + text.len() > MAX_GATHERED || whole_object(text))
+        {
+            st.pending.clear();
+            self.counts.unparseable += 1;
+            problems.push(bad(
+                "a JSON value cut off (a whole record or too much follows it); skipped".into(),
+                st.pending_line,
+            ));
+            if guessed {
+                return true;
+            }
+        }
         if st.pending.is_empty() {
             match serde_json::from_slice::<Value>(text) {
                 Ok(v) => units.push((line, v)),
@@ -316,6 +361,11 @@ impl Driver {
                     }
                     Err(e) => errors.push(bad(format!("not JSON: {e}"), start)),
                 }
+            }
+        }
+        if !units.is_empty() {
+            if let Some(state) = self.files.get_mut(file) {
+                state.guessed = false;
             }
         }
         for (at, v) in units {
@@ -369,6 +419,7 @@ impl Driver {
         }
         self.counts.unparseable += errors.len() as u64;
         problems.extend(errors);
+        false
     }
 
     fn stix_observations(

@@ -1139,7 +1139,6 @@ fn a_followed_file_that_disappears_or_is_rotated_is_followed_on() {
 /// A truncated line in a file of STIX objects, one per line: the objects
 /// after it are still hunted.
 #[test]
-#[ignore = "bug: crates/hunt/src/drive.rs Driver::stix_line gathers every line after a cut one as one pretty-printed value, losing their hits"]
 fn a_truncated_stix_line_does_not_swallow_the_lines_after_it() {
     let d = store("hunt-stix-cut");
     let mut log = Log::default();
