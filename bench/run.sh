@@ -14,24 +14,29 @@
 #         taxii      issue 4: Vigil's TAXII 2.1 server vs medallion under wrk, Vigil at
 #                    1k and 1M objects, posting 10k-object envelopes (bench/taxii/run.py;
 #                    ~12 min; installs wrk with apt-get and medallion into .venv if missing)
+#         hunt       issue 5: vigil hunt vs ripgrep (rg -F -f iocs.txt) on COUNT generated Zeek
+#                    conn + dns records with 100,000 indicators, one core (bench/hunt/run.py;
+#                    ~1.5 min; the first run also generates the logs under bench/out/hunt/;
+#                    installs ripgrep with apt-get if missing)
 #   No PART: all of them, in that order.
-# Environment: REPS (attack, default 7), RUNS (latency, default 50), COUNT (million,
-# default 1000000; also the taxii part's big collection), PYTHON (the CPython running
-# json.load, default python3), TAXII_ARGS (more arguments for bench/taxii/run.py, e.g. --perf),
-# NO_BUILD=1 (skip cargo build --release), PATTERN_PARTS (the pattern part's own parts:
-# oasis scaling criterion; default all three and their summary).
+# Environment: REPS (attack, default 7; hunt, default 3), RUNS (latency, default 50), COUNT
+# (million, default 1000000; also the taxii part's big collection and the hunt part's
+# records), PYTHON (the CPython running json.load, default python3), TAXII_ARGS (more
+# arguments for bench/taxii/run.py, e.g. --perf), NO_BUILD=1 (skip cargo build --release),
+# PATTERN_PARTS (the pattern part's own parts: oasis scaling criterion; default all three
+# and their summary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 parts=()
 for a in "$@"; do
   case "$a" in
-    attack|million|latency|criterion|pattern|taxii) parts+=("$a") ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
-    *) echo "bench/run.sh: unknown part '$a' (attack, million, latency, criterion, pattern, taxii)" >&2; exit 2 ;;
+    attack|million|latency|criterion|pattern|taxii|hunt) parts+=("$a") ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    *) echo "bench/run.sh: unknown part '$a' (attack, million, latency, criterion, pattern, taxii, hunt)" >&2; exit 2 ;;
   esac
 done
-[ ${#parts[@]} -eq 0 ] && parts=(attack million latency criterion pattern taxii)
+[ ${#parts[@]} -eq 0 ] && parts=(attack million latency criterion pattern taxii hunt)
 
 py=(python3 bench/store_bench.py --python "${PYTHON:-python3}")
 started=$(date +%s)
@@ -67,12 +72,15 @@ for p in "${parts[@]}"; do
       fi
       # shellcheck disable=SC2086  # TAXII_ARGS is a list of words
       .venv/bin/python bench/taxii/run.py --count "${COUNT:-1000000}" ${TAXII_ARGS:-} ;;
+    hunt)
+      # Built above (or NO_BUILD=1); run.py reads COUNT and REPS itself, REPS defaulting to 3.
+      NO_BUILD=1 python3 bench/hunt/run.py ;;
   esac
 done
 
-# The store's table, when a store part ran (the pattern part prints its own).
+# The store's table, when a store part ran (the pattern, taxii and hunt parts print their own).
 for p in "${parts[@]}"; do
-  if [ "$p" != pattern ] && [ "$p" != taxii ]; then
+  if [ "$p" != pattern ] && [ "$p" != taxii ] && [ "$p" != hunt ]; then
     "${py[@]}" summary --since "$started"
     break
   fi
