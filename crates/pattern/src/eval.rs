@@ -207,6 +207,13 @@ impl Roots {
         }
     }
 
+    fn contains(&self, i: usize) -> bool {
+        match self {
+            Roots::Small(b) => i < 64 && *b & (1 << i) != 0,
+            Roots::Large(v) => v.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0),
+        }
+    }
+
     fn is_empty(&self) -> bool {
         match self {
             Roots::Small(b) => *b == 0,
@@ -228,6 +235,23 @@ impl Roots {
             _ => unreachable!("root sets of one observation have one size"),
         }
     }
+}
+
+/// The names of the objects of `obs` on which the comparison expression
+/// holds (its root objects: those of its type whose values pass).
+pub fn comparison_roots<'a>(
+    expr: &CompExpr,
+    obs: &'a Observation,
+) -> Result<Vec<&'a str>, EvalError> {
+    let n = obs.objects.len();
+    let roots = roots_of(expr, obs, n)?;
+    Ok(obs
+        .objects
+        .keys()
+        .enumerate()
+        .filter(|(i, _)| roots.contains(*i))
+        .map(|(_, k)| k.as_str())
+        .collect())
 }
 
 fn roots_of(expr: &CompExpr, obs: &Observation, n: usize) -> Result<Roots, EvalError> {
@@ -332,6 +356,30 @@ pub fn path_values<'a>(path: &ObjectPath, obs: &'a Observation) -> Vec<&'a Value
         }
     }
     out
+}
+
+/// The values the comparison's path reaches from the object named `name` in
+/// `obs` on which the comparison holds (for `EXISTS`, every value reached):
+/// what a match was made on.
+pub fn passing_values<'a>(
+    c: &Comparison,
+    obs: &'a Observation,
+    name: &str,
+) -> Result<Vec<&'a Value>, EvalError> {
+    let mut out = Vec::new();
+    let Some(obj) = obs.objects.get(name) else {
+        return Ok(out);
+    };
+    if type_of(obj) != Some(c.path.object_type.as_str()) {
+        return Ok(out);
+    }
+    walk(obs, Val::Json(obj), &c.path.steps, true, &mut |v| {
+        if c.op == Op::Exists || compare::test(c, &v)? {
+            out.push(v.raw());
+        }
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// [`path_values`] from one object of the observation (whose type the caller

@@ -28,7 +28,9 @@ pub mod set;
 pub mod time;
 
 pub use ast::{CompExpr, Comparison, Literal, ObjectPath, ObsExpr, Op, Qualifier, Step};
-pub use eval::{comparison_matches, path_values, EvalError, Match};
+pub use eval::{
+    comparison_matches, comparison_roots, passing_values, path_values, EvalError, Match,
+};
 pub use observation::{Observation, ObservationError};
 pub use set::{Entry, Hit, IndicatorSet};
 pub use time::Instant;

@@ -20,7 +20,7 @@ use vigil_hunt::sighting::{self, Tally};
 use vigil_hunt::{adapters::Mapping, lines, Format};
 use vigil_pattern::ast::{CompExpr, ObsExpr};
 use vigil_pattern::{
-    comparison_matches, path_values, Entry, IndicatorSet, Instant, Observation, Pattern,
+    comparison_roots, passing_values, Entry, IndicatorSet, Instant, Observation, Pattern,
     StixVersion,
 };
 use vigil_store::{ExportFilter, ReadStore, SqliteStore};
@@ -278,41 +278,14 @@ fn matched_values(pattern: &Pattern, f: &Found) -> Vec<String> {
         tests(leaf, &mut all);
     }
     let mut out: Vec<String> = Vec::new();
-    // Each object of the comparison's type alone (with the others of other
-    // types, which references may reach): the values of those it holds on.
+    // The values, from each object a comparison holds on, that it reads
+    // (not those of other objects of the type in the record: a DNS answer
+    // is a domain-name too).
     for (_, obs) in f.records.iter().flatten() {
         for t in &all {
             let one = CompExpr::Test((*t).clone());
-            let ty = t.path.object_type.as_str();
-            let of_type: Vec<&String> = obs
-                .objects
-                .iter()
-                .filter(|(_, o)| o.get("type").and_then(Value::as_str) == Some(ty))
-                .map(|(k, _)| k)
-                .collect();
-            for keep in &of_type {
-                // What the object refers to stays, whatever its type (a
-                // CNAME's target is a domain-name too).
-                let mut named: Vec<&str> = Vec::new();
-                if let Some(Value::Object(m)) = obs.objects.get(*keep).map(|o| &**o) {
-                    for (k, v) in m {
-                        if k.ends_with("_ref") {
-                            named.extend(v.as_str());
-                        } else if k.ends_with("_refs") {
-                            named.extend(
-                                v.as_array().into_iter().flatten().filter_map(Value::as_str),
-                            );
-                        }
-                    }
-                }
-                let mut alone = obs.as_ref().clone();
-                alone.objects.retain(|k, _| {
-                    k == *keep || !of_type.contains(&k) || named.contains(&k.as_str())
-                });
-                if !comparison_matches(&one, &alone).unwrap_or(false) {
-                    continue;
-                }
-                for v in path_values(&t.path, &alone) {
+            for root in comparison_roots(&one, obs).unwrap_or_default() {
+                for v in passing_values(t, obs, root).unwrap_or_default() {
                     let s = match v {
                         Value::String(s) => s.clone(),
                         other => other.to_string(),
@@ -619,8 +592,21 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
                 .enable_all()
                 .build()
             {
+                // Ctrl-C or SIGTERM (systemd, kill): the hunt ends cleanly,
+                // recording what it found.
                 rt.block_on(async {
-                    let _ = tokio::signal::ctrl_c().await;
+                    use tokio::signal::unix::{signal, SignalKind};
+                    match signal(SignalKind::terminate()) {
+                        Ok(mut term) => {
+                            tokio::select! {
+                                _ = tokio::signal::ctrl_c() => {}
+                                _ = term.recv() => {}
+                            }
+                        }
+                        Err(_) => {
+                            let _ = tokio::signal::ctrl_c().await;
+                        }
+                    }
                 });
                 stop.store(true, Ordering::SeqCst);
             }
