@@ -182,6 +182,18 @@ SIGNATURES = [(2013028, "ET POLICY curl User-Agent Outbound", "Attempted Informa
               (2019401, "ET POLICY Vulnerable Java Version 1.8.x Detected", "Potential Corporate Privacy Violation", 2)]
 
 
+def stix_serial(s):
+    """A certificate serial number as MAPPING.md writes it (the STIX 2.1 examples' form):
+    lower-case hex bytes joined by colons, no leading zero bytes."""
+    h = s.replace(":", "")
+    if not h or any(c not in "0123456789abcdefABCDEF" for c in h):
+        return s
+    h = ("0" + h if len(h) % 2 else h).lower()
+    while len(h) > 2 and h.startswith("00"):
+        h = h[2:]
+    return ":".join(h[k:k + 2] for k in range(0, len(h), 2))
+
+
 def hexs(rng, nbytes):
     return "%0*x" % (nbytes * 2, rng.getrandbits(nbytes * 8))
 
@@ -496,16 +508,21 @@ def eve_flow(rng, us, src=None, sport=None, dst=None, dport=None, proto="TCP", a
     return rec
 
 
+DNS_SENSORS = {1: "ids-hq-1", 2: "ids-hq-2", 3: "ids-hq-3"}
+
+
 def eve_dns(rng, us, rrname=None, version=None, answers=None, rrtype="A", qtype_event=None, grouped=False):
     """A DNS event. version 1: one query event, or one answer event per answer;
-    version 2: one answer event holding every answer ("detailed" answers list or "grouped")."""
+    version 2: one answer event holding every answer ("detailed" answers list or "grouped");
+    version 3 (Suricata 8): a request or a response event naming its queries in a `queries`
+    list, a response written from the responder (src_ip is the DNS server)."""
     src = client_ip(rng)
     dst = rng.choice(DNS_SERVERS)
-    sensor = "ids-hq-1" if version == 1 else "ids-hq-2"
+    sensor = DNS_SENSORS.get(version, "ids-hq-2")
     rec = eve_base(rng, us, "dns", src, eph(rng), dst, 53, "UDP", sensor)
     if rrname is None:
         rrname = bg_domain(rng)
-        version = version or rng.choice([1, 2])
+        version = version or rng.choice([1, 2, 3])
         if qtype_event is None:
             qtype_event = "query" if rng.random() < 0.45 else "answer"
         if answers is None:
@@ -515,8 +532,10 @@ def eve_dns(rng, us, rrname=None, version=None, answers=None, rrtype="A", qtype_
                 answers = ([("CNAME", "cdn-%d." % rng.randrange(9) + bg_domain(rng))] if rng.random() < 0.3 else []) + \
                     [("A", ext_ip(rng)) for _ in range(rng.randrange(1, 3))]
         grouped = rng.random() < 0.3
-    rec["host"] = "ids-hq-1" if version == 1 else "ids-hq-2"
+    rec["host"] = DNS_SENSORS[version]
     txid = rng.randrange(65536)
+    if version == 3:
+        return eve_dns_v3(rng, rec, txid, rrname, rrtype, answers, qtype_event == "query", grouped)
     if qtype_event == "query":
         rec["dns"] = {"type": "query", "id": txid, "rrname": rrname, "rrtype": rrtype, "tx_id": 0, "opcode": 0}
         return rec
@@ -535,19 +554,40 @@ def eve_dns(rng, us, rrname=None, version=None, answers=None, rrtype="A", qtype_
     d = {"version": 2, "type": "answer", "id": txid}
     d.update(flags)
     d.update({"opcode": 0, "rrname": rrname, "rrtype": rrtype, "rcode": "NOERROR" if answers else "NXDOMAIN"})
-    if answers:
-        if grouped:
-            g = {}
-            for t, data in answers:
-                g.setdefault(t, []).append(data)
-            d["grouped"] = g
-        else:
-            owner, lst = rrname, []
-            for t, data in answers:
-                lst.append({"rrname": owner, "rrtype": t, "ttl": rng.choice([60, 300, 3600]), "rdata": data})
-                if t == "CNAME":
-                    owner = data
-            d["answers"] = lst
+    eve_dns_answers(rng, d, rrname, answers, grouped)
+    rec["dns"] = d
+    return rec
+
+
+def eve_dns_answers(rng, d, rrname, answers, grouped):
+    """A v2/v3 response's answers: "detailed" (`answers`, a CNAME chain) or `grouped` by type."""
+    if not answers:
+        return
+    if grouped:
+        g = {}
+        for t, data in answers:
+            g.setdefault(t, []).append(data)
+        d["grouped"] = g
+    else:
+        owner, lst = rrname, []
+        for t, data in answers:
+            lst.append({"rrname": owner, "rrtype": t, "ttl": rng.choice([60, 300, 3600]), "rdata": data})
+            if t == "CNAME":
+                owner = data
+        d["answers"] = lst
+
+
+def eve_dns_v3(rng, rec, txid, rrname, rrtype, answers, request, grouped):
+    queries = [{"rrname": rrname, "rrtype": rrtype}]
+    if request:
+        rec["dns"] = {"version": 3, "type": "request", "tx_id": 0, "id": txid, "flags": "100", "rd": True,
+                      "opcode": 0, "rcode": "NOERROR", "queries": queries}
+        return rec
+    for a, b in (("src_ip", "dest_ip"), ("src_port", "dest_port")):
+        rec[a], rec[b] = rec[b], rec[a]
+    d = {"version": 3, "type": "response", "tx_id": 1, "id": txid, "flags": "8180", "qr": True, "rd": True,
+         "ra": True, "opcode": 0, "rcode": "NOERROR" if answers else "NXDOMAIN", "queries": queries}
+    eve_dns_answers(rng, d, rrname, answers, grouped)
     rec["dns"] = d
     return rec
 
@@ -1442,6 +1482,14 @@ def plan_zeek(P):
     i = P.ind(F, "wpDiscuz web shell upload", "[%s = 'POST' AND %s = %s]" % (HTTP_METHOD, HTTP_VALUE, q(uri)), [])
     P.hit(i, P.ev(H, P.at(), zeek_http, host="intranet-blog.contoso.com", resp_h="10.10.0.44", uri=uri, method="POST"), ["POST", uri])
     P.neg(i, "near-miss-method", P.ev(H, P.at(), zeek_http, host="intranet-blog.contoso.com", resp_h="10.10.0.44", uri=uri, method="GET"), False)
+    # a Host header naming its port: the URL has it once, the domain name not at all
+    dom = "relay.glasswren.click"
+    url = "http://%s:8080/api/upload" % dom
+    e = P.ev(H, P.at(), zeek_http, host=dom + ":8080", uri="/api/upload", resp_p=8080, method="POST")
+    i = P.ind(F, "Glass Wren relay upload URL (Host with its port)", "[url:value = %s]" % q(url), ["GW"])
+    P.hit(i, e, [url])
+    i = P.ind(F, "Glass Wren relay host", "[domain-name:value = %s]" % q(dom), ["GW"])
+    P.hit(i, e, [dom])
 
     # ssl.log
     dom = "login.quietmarten.xyz"
@@ -1452,9 +1500,9 @@ def plan_zeek(P):
     fp = P.hx(32)
     i = P.ind(F, "Cobalt Heron certificate (SHA-256)", "[x509-certificate:hashes.'SHA-256' = %s]" % q(fp), ["CH"])
     P.hit(i, P.ev(X, P.at(), zeek_x509, fingerprint=fp), [fp])
-    serial = P.hx(16).upper()
-    i = P.ind(F, "HOLLOWREED certificate serial", "[x509-certificate:serial_number = %s]" % q(serial), ["HR"])
-    P.hit(i, P.ev(X, P.at(), zeek_x509, serial=serial), [serial])
+    serial = P.hx(16).upper()  # as Zeek writes it; indicators use MAPPING.md's form
+    i = P.ind(F, "HOLLOWREED certificate serial", "[x509-certificate:serial_number = %s]" % q(stix_serial(serial)), ["HR"])
+    P.hit(i, P.ev(X, P.at(), zeek_x509, serial=serial), [stix_serial(serial)])
     subj = "CN=sync.glasswren.top,O=Glass Wren Holdings Ltd,C=SC"
     i = P.ind(F, "Glass Wren certificate subject", "[x509-certificate:subject LIKE '%O=Glass Wren Holdings%']", ["GW"])
     P.hit(i, P.ev(X, P.at(), zeek_x509, subject=subj, san=["sync.glasswren.top"]), [subj])
@@ -1554,9 +1602,19 @@ def plan_suricata(P):
     fp = P.hx(20)
     i = P.ind(F, "Quiet Marten certificate (SHA-1)", "[x509-certificate:hashes.'SHA-1' = %s]" % q(fp), ["QM"])
     P.hit(i, P.ev(E, P.at(), eve_tls, fingerprint=":".join(fp[k:k + 2] for k in range(0, 40, 2))), [fp])
-    serial = ":".join("%02X" % b for b in bytes.fromhex(P.hx(16)))
-    i = P.ind(F, "HOLLOWREED certificate serial (Suricata)", "[x509-certificate:serial_number = %s]" % q(serial), ["HR"])
-    P.hit(i, P.ev(E, P.at(), eve_tls, serial=serial), [serial])
+    # as Suricata writes a DER integer whose first byte has its high bit set: 00:8x:...
+    b = bytearray(bytes.fromhex(P.hx(16)))
+    b[0] |= 0x80
+    serial = "00:" + ":".join("%02X" % x for x in b)
+    i = P.ind(F, "HOLLOWREED certificate serial (Suricata)", "[x509-certificate:serial_number = %s]" % q(stix_serial(serial)), ["HR"])
+    P.hit(i, P.ev(E, P.at(), eve_tls, serial=serial), [stix_serial(serial)])
+    # one certificate seen by both sensors: Zeek writes its serial 9A0F..., Suricata 00:9A:0F:...
+    b = bytearray(bytes.fromhex(P.hx(16)))
+    b[0] |= 0x80
+    serial = stix_serial(b.hex())
+    i = P.ind(F, "Glass Wren certificate serial (both sensors)", "[x509-certificate:serial_number = %s]" % q(serial), ["GW"])
+    P.hit(i, P.ev(E, P.at(), eve_tls, serial="00:" + ":".join("%02X" % x for x in b)), [serial])
+    P.hit(i, P.ev("zeek/x509.log", P.at(), zeek_x509, serial=b.hex().upper()), [serial])
     issuer = "C=PA, O=CH Trust Services, CN=Cobalt Heron Root CA"
     i = P.ind(F, "Cobalt Heron private CA", "[x509-certificate:issuer = %s]" % q(issuer), ["CH"])
     P.hit(i, P.ev(E, P.at(), eve_tls, issuer=issuer), [issuer])
@@ -1574,6 +1632,19 @@ def plan_suricata(P):
     url = "http://share.glasswren.xyz/upload/brief.docx"
     i = P.ind(F, "Glass Wren drop URL", "[url:value = %s]" % q(url), ["GW", "OI"])
     P.hit(i, P.ev(E, P.at(), eve_fileinfo, hostname="share.glasswren.xyz", url="/upload/brief.docx", upload=True), [url])
+    # a download from port 8080: the event goes server -> client, so dest_port is the client's;
+    # the URL's port is http.http_port
+    url = "http://dl.glasswren.click:8080/pkg/update.msi"
+    i = P.ind(F, "Glass Wren package URL (download from port 8080)", "[url:value = %s]" % q(url), ["GW"])
+    P.hit(i, P.ev(E, P.at(), eve_fileinfo, hostname="dl.glasswren.click", url="/pkg/update.msi", dport=8080), [url])
+    # DNS v3 (Suricata 8): queries in a list, answers in the response
+    dom = "sync.paperkite.su"
+    i = P.ind(F, "PAPERKITE sync host (DNS v3 request)", "[domain-name:value = %s]" % q(dom), ["PK"])
+    P.hit(i, P.ev(E, P.at(), eve_dns, rrname=dom, version=3, qtype_event="query"), [dom])
+    b11 = P.ip4()
+    i = P.ind(F, "Resolution to PAPERKITE host (v3 response)", "[domain-name:resolves_to_refs[*].value = %s]" % q(b11), ["PK"])
+    P.hit(i, P.ev(E, P.at(), eve_dns, rrname="static.news-mirror.org", version=3, qtype_event="answer",
+                  answers=[("CNAME", "edge.news-mirror.org"), ("A", b11)]), [b11])
 
     def q1(us, v):
         return P.ev(E, us, eve_dns, rrname=v, version=1, qtype_event="query")
@@ -1636,6 +1707,20 @@ def plan_ecs(P):
     dom = "api.paperkite.click"
     i = P.ind(F, "PAPERKITE API host (url.domain)", "[domain-name:value = %s]" % q(dom), ["PK"])
     P.hit(i, ev(P.at(), ecs_http, full="https://api.paperkite.click/v1/status", domain=dom), [dom])
+    # a web server's log: url.original is the path; the URL is made whole from url.domain and the port
+    url = "https://wiki.glasswren.biz/pages/viewpage.action?pageId=7731"
+    i = P.ind(F, "Glass Wren wiki page (url.original a path, port 443)", "[url:value = %s]" % q(url), ["GW"])
+    P.hit(i, ev(P.at(), ecs_http, original_only="/pages/viewpage.action?pageId=7731", domain="wiki.glasswren.biz",
+                dport=443), [url])
+    url = "http://panel.quietmarten.biz:8081/admin/login.php"
+    i = P.ind(F, "Quiet Marten panel (url.original a path, port 8081)", "[url:value = %s]" % q(url), ["QM"])
+    P.hit(i, ev(P.at(), ecs_http, original_only="/admin/login.php", domain="panel.quietmarten.biz", dport=8081), [url])
+    i = P.ind(F, "Web shell path written as a URL", "[url:value = '/aspnet_client/system_web/shell.aspx']", [])
+    P.neg(i, "path-is-not-a-url", ev(P.at(), ecs_http, original_only="/aspnet_client/system_web/shell.aspx",
+                                     domain="owa.contoso.com", dport=443), False)
+    ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) QuietMarten/2.0"
+    i = P.ind(F, "Quiet Marten implant user agent (ECS)", "[%s = %s]" % (UA_PATH, q(ua)), ["QM"])
+    P.hit(i, ev(P.at(), ecs_http, ua=ua), [ua])
 
     for algo, key, n in (("MD5", "md5", 16), ("SHA-1", "sha1", 20), ("SHA-256", "sha256", 32)):
         h = P.hx(n)
@@ -2059,220 +2144,190 @@ def parse_time(v):
     return iso(us, 6), us
 
 
-def nt_protocols(proto, resp, extra=()):
-    p = []
-    if resp:
-        p.append("ipv6" if ":" in resp else "ipv4")
-    if proto:
-        p.append(proto.lower())
-    p.extend(extra)
-    return p
+def host_port(h):
+    """A Host header's name and port (MAPPING.md): name:port, [v6]:port, or no port."""
+    if h.startswith("["):
+        addr, _, rest = h[1:].partition("]")
+        if rest.startswith(":") and rest[1:].isdigit() and len(rest) <= 6:
+            return addr, int(rest[1:])
+        return (addr, None) if rest == "" else (h, None)
+    name, sep, port = h.partition(":")
+    if sep and ":" not in port and port.isdigit() and len(port) <= 5:
+        return name, int(port)
+    return h, None
+
+
+def url_of(scheme, host, port, path):
+    host = "[%s]" % host if ":" in host and not host.startswith("[") else host
+    default = 443 if scheme == "https" else 80
+    return "%s://%s%s%s" % (scheme, host, ":%d" % port if port is not None and port != default else "", path)
+
+
+def http_host(o, host, uri, port):
+    """MAPPING.md's plain-HTTP host: a domain-name (unless an address) and, with the URI, the url."""
+    if not host:
+        return
+    name, named = host_port(host)
+    if uri is not None:
+        o.new("url", value=url_of("http", name, named if named is not None else port, uri))
+    if not is_addr(name):
+        o.new("domain-name", value=name)
+
+
+def conn(o, src, dst, sport, dport, names, extra=None):
+    """The network-traffic of MAPPING.md's connection fields (None when there are none)."""
+    props = {}
+    if src:
+        props["src_ref"] = o.addr(src)
+    if dst:
+        props["dst_ref"] = o.addr(dst)
+    if sport is not None:
+        props["src_port"] = sport
+    if dport is not None:
+        props["dst_port"] = dport
+    names = [n.strip().lower() for n in names if n and n.strip()]
+    if props and names:
+        props["protocols"] = ["ipv6" if dst and ":" in dst else "ipv4"] + names
+    props.update({k: v for k, v in (extra or {}).items() if v is not None})
+    return o.new("network-traffic", **props) if props else None
+
+
+def http_ext(o, nt, method, uri, ua):
+    ext = {}
+    if method:
+        ext["request_method"] = method
+    if uri is not None:
+        ext["request_value"] = uri
+    if ua:
+        ext["request_header"] = {"User-Agent": ua}
+    if ext:
+        if nt is None:
+            nt = o.new("network-traffic")
+        nt["extensions"] = {"http-request-ext": ext}
 
 
 def map_zeek(rec, o):
+    """Every field MAPPING.md names, in whichever log it appears."""
     g = lambda k: None if absent(getp(rec, k)) else getp(rec, k)  # noqa: E731
-    if g("_path"):
-        kind = g("_path")
-    elif g("query"):
-        kind = "dns"
-    elif g("method") or g("uri"):
-        kind = "http"
-    elif g("server_name") or (g("version") and g("cipher")):
-        kind = "ssl"
-    elif g("fingerprint") and any(k.startswith("certificate") for k in flatten(rec)):
-        kind = "x509"
-    elif g("fuid") and (g("md5") or g("sha1") or g("sha256")):
-        kind = "files"
-    elif g("uid") and g("id.orig_h") and g("proto"):
-        kind = "conn"
-    else:
-        kind = None
-    nt = None
-    if kind in ("conn", "dns", "http", "ssl") and (g("id.orig_h") or g("id.resp_h")):
-        props = {}
-        if g("id.orig_h"):
-            props["src_ref"] = o.addr(g("id.orig_h"))
-        if g("id.resp_h"):
-            props["dst_ref"] = o.addr(g("id.resp_h"))
-        if g("id.orig_p") is not None:
-            props["src_port"] = g("id.orig_p")
-        if g("id.resp_p") is not None:
-            props["dst_port"] = g("id.resp_p")
-        if kind in ("conn", "dns") and g("proto"):
-            extra = [s.lower() for s in g("service").split(",")] if kind == "conn" and g("service") else []
-            props["protocols"] = nt_protocols(g("proto"), g("id.resp_h"), extra)
-        if kind == "conn":
-            for a, b in (("orig_bytes", "src_byte_count"), ("resp_bytes", "dst_byte_count"),
-                         ("orig_pkts", "src_packets"), ("resp_pkts", "dst_packets")):
-                if g(a) is not None:
-                    props[b] = g(a)
-        nt = o.new("network-traffic", **props)
-    if kind == "dns":
+    names = [g("proto")] + (g("service").split(",") if g("service") else [])
+    nt = conn(o, g("id.orig_h"), g("id.resp_h"), g("id.orig_p"), g("id.resp_p"), names,
+              {"src_byte_count": g("orig_bytes"), "dst_byte_count": g("resp_bytes"),
+               "src_packets": g("orig_pkts"), "dst_packets": g("resp_pkts")})
+    http_ext(o, nt, g("method"), g("uri"), g("user_agent"))
+    if g("query"):
         refs = [o.name_or_addr(a) for a in (g("answers") or [])]
         d = {"value": g("query")}
         if refs:
             d["resolves_to_refs"] = refs
         o.new("domain-name", **d)
-    elif kind == "http":
-        host, uri, port = g("host"), g("uri"), g("id.resp_p")
-        if host and not is_addr(host):
-            o.new("domain-name", value=host)
-        if host and uri is not None:
-            o.new("url", value="http://" + host + (":%d" % port if port not in (80, None) else "") + uri)
-        ext = {}
-        if g("method"):
-            ext["request_method"] = g("method")
-        if uri is not None:
-            ext["request_value"] = uri
-        if g("user_agent"):
-            ext["request_header"] = {"User-Agent": g("user_agent")}
-        if ext and nt is not None:
-            nt["extensions"] = {"http-request-ext": ext}
-    elif kind == "ssl":
-        if g("server_name"):
-            o.new("domain-name", value=g("server_name"))
-    elif kind == "x509":
-        c = {}
-        if g("fingerprint"):
-            c["hashes"] = {"SHA-256": g("fingerprint").lower()}
-        for a, b in (("certificate.serial", "serial_number"), ("certificate.subject", "subject"), ("certificate.issuer", "issuer")):
-            if g(a):
-                c[b] = g(a)
+    http_host(o, g("host"), g("uri"), g("id.resp_p"))
+    if g("server_name"):
+        o.new("domain-name", value=g("server_name"))
+    c = {}
+    if g("fingerprint"):
+        c["hashes"] = {"SHA-256": g("fingerprint").lower()}
+    if g("certificate.serial"):
+        c["serial_number"] = stix_serial(g("certificate.serial"))
+    for a, b in (("certificate.subject", "subject"), ("certificate.issuer", "issuer")):
+        if g(a):
+            c[b] = g(a)
+    if c:
         o.new("x509-certificate", **c)
-        for dname in g("san.dns") or []:
-            o.new("domain-name", value=dname)
-    elif kind == "files":
-        f = {}
-        h = {}
-        for a, b in (("md5", "MD5"), ("sha1", "SHA-1"), ("sha256", "SHA-256")):
-            if g(a):
-                h[b] = g(a)
-        if h:
-            f["hashes"] = h
-        if g("filename"):
-            f["name"] = g("filename")
-        if g("mime_type"):
-            f["mime_type"] = g("mime_type")
-        size = g("total_bytes") if g("total_bytes") is not None else g("seen_bytes")
-        if size is not None:
-            f["size"] = size
+    for dname in g("san.dns") or []:
+        o.new("domain-name", value=dname)
+    f = {}
+    h = {b: g(a) for a, b in (("md5", "MD5"), ("sha1", "SHA-1"), ("sha256", "SHA-256")) if g(a)}
+    if h:
+        f["hashes"] = h
+    if g("filename"):
+        f["name"] = g("filename")
+    if g("mime_type"):
+        f["mime_type"] = g("mime_type")
+    size = g("total_bytes") if g("total_bytes") is not None else g("seen_bytes")
+    if size is not None:
+        f["size"] = size
+    if f:
         o.new("file", **f)
     return parse_time(rec["ts"])
 
 
 def map_suricata(rec, o):
+    """Every field MAPPING.md names, in whichever event carries it (an alert's or a
+    fileinfo's app-layer metadata too)."""
     g = lambda k: None if absent(getp(rec, k)) else getp(rec, k)  # noqa: E731
-    et = g("event_type")
-    nt = None
-    if g("src_ip") or g("dest_ip"):
-        props = {}
-        if g("src_ip"):
-            props["src_ref"] = o.addr(g("src_ip"))
-        if g("dest_ip"):
-            props["dst_ref"] = o.addr(g("dest_ip"))
-        if g("src_port") is not None:
-            props["src_port"] = g("src_port")
-        if g("dest_port") is not None:
-            props["dst_port"] = g("dest_port")
-        if g("proto"):
-            ap = g("app_proto")
-            props["protocols"] = nt_protocols(g("proto"), g("dest_ip"), [ap.lower()] if ap and ap not in ("failed", "unknown") else [])
-        if et == "flow":
-            for a, b in (("flow.bytes_toserver", "src_byte_count"), ("flow.bytes_toclient", "dst_byte_count"),
-                         ("flow.pkts_toserver", "src_packets"), ("flow.pkts_toclient", "dst_packets")):
-                if g(a) is not None:
-                    props[b] = g(a)
-        nt = o.new("network-traffic", **props)
-
-    def url_from_http():
-        host, url = g("http.hostname"), g("http.url")
-        if host and url is not None:
-            port = g("dest_port")
-            o.new("url", value="http://" + host + (":%d" % port if port not in (80, None) else "") + url)
-
-    if et == "dns":
-        d = g("dns")
+    ap = g("app_proto")
+    nt = conn(o, g("src_ip"), g("dest_ip"), g("src_port"), g("dest_port"),
+              [g("proto"), ap if ap not in ("failed", "unknown") else None],
+              {"src_byte_count": g("flow.bytes_toserver"), "dst_byte_count": g("flow.bytes_toclient"),
+               "src_packets": g("flow.pkts_toserver"), "dst_packets": g("flow.pkts_toclient")})
+    http_ext(o, nt, g("http.http_method"), g("http.url"), g("http.http_user_agent"))
+    d = g("dns") or {}
+    queries = [x["rrname"] for x in d.get("queries") or [] if not absent(x.get("rrname"))]
+    name = d.get("rrname") if not absent(d.get("rrname")) else (queries.pop(0) if queries else None)
+    if name:
         refs = []
-        if d.get("version") == 2:
-            for a in d.get("answers") or []:
-                if a.get("rrtype") in ("A", "AAAA") and not absent(a.get("rdata")):
-                    refs.append(o.addr(a["rdata"]))
-            for t in ("A", "AAAA"):
-                for a in (d.get("grouped") or {}).get(t, []):
-                    refs.append(o.addr(a))
-        elif d.get("type") == "answer" and d.get("rrtype") in ("A", "AAAA") and not absent(d.get("rdata")):
+        if d.get("rrtype") in ("A", "AAAA") and not absent(d.get("rdata")):
             refs.append(o.addr(d["rdata"]))
-        if not absent(d.get("rrname")):
-            props = {"value": d["rrname"]}
-            if refs:
-                props["resolves_to_refs"] = refs
-            o.new("domain-name", **props)
-    elif et == "http":
-        host = g("http.hostname")
-        if host and not is_addr(host):
-            o.new("domain-name", value=host)
-        url_from_http()
-        ext = {}
-        if g("http.http_method"):
-            ext["request_method"] = g("http.http_method")
-        if g("http.url") is not None:
-            ext["request_value"] = g("http.url")
-        if g("http.http_user_agent"):
-            ext["request_header"] = {"User-Agent": g("http.http_user_agent")}
-        if ext and nt is not None:
-            nt["extensions"] = {"http-request-ext": ext}
-    elif et == "tls":
-        if g("tls.sni"):
-            o.new("domain-name", value=g("tls.sni"))
-        c = {}
-        if g("tls.fingerprint"):
-            c["hashes"] = {"SHA-1": g("tls.fingerprint").replace(":", "").lower()}
-        for a, b in (("tls.serial", "serial_number"), ("tls.subject", "subject"), ("tls.issuerdn", "issuer")):
-            if g(a):
-                c[b] = g(a)
-        if c:
-            o.new("x509-certificate", **c)
-    elif et == "fileinfo":
-        f = {}
-        h = {}
-        for a, b in (("fileinfo.md5", "MD5"), ("fileinfo.sha1", "SHA-1"), ("fileinfo.sha256", "SHA-256")):
-            if g(a):
-                h[b] = g(a)
-        if h:
-            f["hashes"] = h
-        if g("fileinfo.filename"):
-            f["name"] = g("fileinfo.filename")
-        if g("fileinfo.size") is not None:
-            f["size"] = g("fileinfo.size")
+        for a in d.get("answers") or []:
+            if a.get("rrtype") in ("A", "AAAA") and not absent(a.get("rdata")):
+                refs.append(o.addr(a["rdata"]))
+        for t in ("A", "AAAA"):
+            for a in (d.get("grouped") or {}).get(t, []):
+                refs.append(o.addr(a))
+        props = {"value": name}
+        if refs:
+            props["resolves_to_refs"] = refs
+        o.new("domain-name", **props)
+    for x in queries:
+        o.new("domain-name", value=x)
+    port = g("http.http_port")
+    if port is None and g("event_type") == "http":
+        port = g("dest_port")
+    http_host(o, g("http.hostname"), g("http.url"), port)
+    if g("tls.sni"):
+        o.new("domain-name", value=g("tls.sni"))
+    c = {}
+    if g("tls.fingerprint"):
+        c["hashes"] = {"SHA-1": g("tls.fingerprint").replace(":", "").lower()}
+    if g("tls.serial"):
+        c["serial_number"] = stix_serial(g("tls.serial"))
+    for a, b in (("tls.subject", "subject"), ("tls.issuerdn", "issuer")):
+        if g(a):
+            c[b] = g(a)
+    if c:
+        o.new("x509-certificate", **c)
+    f = {}
+    h = {b: g(a) for a, b in (("fileinfo.md5", "MD5"), ("fileinfo.sha1", "SHA-1"), ("fileinfo.sha256", "SHA-256")) if g(a)}
+    if h:
+        f["hashes"] = h
+    if g("fileinfo.filename"):
+        f["name"] = g("fileinfo.filename")
+    if g("fileinfo.size") is not None:
+        f["size"] = g("fileinfo.size")
+    if f:
         o.new("file", **f)
-        url_from_http()
     return parse_time(rec["timestamp"])
 
 
 def map_ecs(rec, o):
     flat = flatten(rec)
     g = lambda k: None if absent(flat.get(k)) else flat.get(k)  # noqa: E731
-    if any(g(k) is not None for k in ("source.ip", "destination.ip", "source.port", "destination.port")):
-        props = {}
-        if g("source.ip"):
-            props["src_ref"] = o.addr(g("source.ip"))
-        if g("destination.ip"):
-            props["dst_ref"] = o.addr(g("destination.ip"))
-        if g("source.port") is not None:
-            props["src_port"] = g("source.port")
-        if g("destination.port") is not None:
-            props["dst_port"] = g("destination.port")
-        if g("network.transport"):
-            addr = g("destination.ip") or g("source.ip")
-            props["protocols"] = nt_protocols(g("network.transport"), addr,
-                                              [g("network.protocol").lower()] if g("network.protocol") else [])
-        o.new("network-traffic", **props)
+    nt = conn(o, g("source.ip"), g("destination.ip"), g("source.port"), g("destination.port"),
+              [g("network.transport"), g("network.protocol")] if g("network.transport") or g("network.protocol") else [])
+    http_ext(o, nt, None, None, g("user_agent.original"))
     if g("dns.question.name"):
         props = {"value": g("dns.question.name")}
         if g("dns.resolved_ip"):
             props["resolves_to_refs"] = [o.addr(a) for a in g("dns.resolved_ip")]
         o.new("domain-name", **props)
-    u = g("url.full") or g("url.original")
+    u, orig = g("url.full"), g("url.original")
+    if u is None and orig is not None:
+        if "://" in orig:
+            u = orig
+        elif orig.startswith("/") and g("url.domain"):
+            port = g("url.port") if g("url.port") is not None else g("destination.port")
+            scheme = (g("url.scheme") or ("https" if port == 443 else "http")).lower()
+            u = url_of(scheme, host_port(g("url.domain"))[0], port, orig)
     if u:
         o.new("url", value=u)
     if g("url.domain") and not is_addr(g("url.domain")):
@@ -2315,7 +2370,6 @@ def map_ecs(rec, o):
     frm = g("email.from.address")
     if frm:
         frm = frm if isinstance(frm, list) else [frm]
-        assert len(frm) == 1
         m["from_ref"] = o.new("email-addr", value=frm[0])["id"]
     to = g("email.to.address")
     if to:

@@ -76,21 +76,67 @@ fn is_addr(s: &str) -> bool {
     looks_v6(s) || (looks_v4(s) && s.parse::<std::net::Ipv4Addr>().is_ok())
 }
 
-/// `http://host[:port]uri`, the URL of a plain-HTTP request.
-fn http_url(host: &str, port: Option<i64>, uri: &str) -> String {
+/// A Host header's name and port: `example.com:8080` is `example.com` and
+/// 8080, `[2001:db8::1]:8080` is `2001:db8::1` and 8080; a bare IPv6
+/// address or a name without a port has none.
+fn host_port(h: &str) -> (&str, Option<i64>) {
+    let port = |p: &str| {
+        (!p.is_empty() && p.len() <= 5 && p.bytes().all(|c| c.is_ascii_digit()))
+            .then(|| p.parse().ok())
+            .flatten()
+    };
+    if let Some(rest) = h.strip_prefix('[') {
+        return match rest.split_once(']') {
+            Some((addr, "")) => (addr, None),
+            Some((addr, p)) => match p.strip_prefix(':').and_then(port) {
+                Some(n) => (addr, Some(n)),
+                None => (h, None),
+            },
+            None => (h, None),
+        };
+    }
+    match h.split_once(':') {
+        Some((name, p)) if !p.contains(':') => match port(p) {
+            Some(n) => (name, Some(n)),
+            None => (h, None),
+        },
+        _ => (h, None),
+    }
+}
+
+/// A part of a borrowed-or-owned string, borrowed where the whole was.
+fn part<'a>(whole: &Cow<'a, str>, piece: &str) -> Cow<'a, str> {
+    match whole {
+        Cow::Borrowed(w) if piece.len() == w.len() => Cow::Borrowed(w),
+        Cow::Borrowed(w) => {
+            let start = piece.as_ptr() as usize - w.as_ptr() as usize;
+            Cow::Borrowed(&w[start..start + piece.len()])
+        }
+        Cow::Owned(_) => Cow::Owned(piece.to_string()),
+    }
+}
+
+/// `scheme://host[:port]path`, the port left out when it is the scheme's
+/// default (80 for `http`, 443 for `https`).
+fn url_of(scheme: &str, host: &str, port: Option<i64>, path: &str) -> String {
     let host = if looks_v6(host) && !host.starts_with('[') {
         format!("[{host}]")
     } else {
         host.to_string()
     };
+    let default = match scheme {
+        "https" => 443,
+        _ => 80,
+    };
     match port {
-        Some(p) if p != 80 => format!("http://{host}:{p}{uri}"),
-        _ => format!("http://{host}{uri}"),
+        Some(p) if p != default => format!("{scheme}://{host}:{p}{path}"),
+        _ => format!("{scheme}://{host}{path}"),
     }
 }
 
 /// A plain-HTTP request's host: a `domain-name` (unless an address) and,
-/// with the request's URI, the `url`.
+/// with the request's URI, the `url`. The host may name its port (a Host
+/// header's `name:port`); else `port` is the request's.
 fn http_host<'a>(
     rec: &mut Record<'a>,
     host: Option<Cow<'a, str>>,
@@ -100,11 +146,49 @@ fn http_host<'a>(
     let Some(h) = host else {
         return;
     };
+    let (name, named_port) = host_port(&h);
     if let Some(u) = uri {
-        rec.str(P::Url, Cow::Owned(http_url(&h, port, u)));
+        rec.str(
+            P::Url,
+            Cow::Owned(url_of("http", name, named_port.or(port), u)),
+        );
     }
-    if !is_addr(&h) {
-        rec.str(P::Domain, h);
+    if !is_addr(name) {
+        let name = part(&h, name);
+        rec.str(P::Domain, name);
+    }
+}
+
+/// A certificate serial number in the form of the STIX 2.1 examples:
+/// lower-case hex bytes joined by colons, no leading zero bytes
+/// (`36:f7:d4:...`). Zeek writes `36F7D4...`, Suricata `00:36:F7:D4:...`
+/// (the DER integer's bytes); both become the same. A value that is not
+/// hex is kept as it is.
+fn serial_number(s: Cow<'_, str>) -> Cow<'_, str> {
+    let hex: Vec<u8> = s.bytes().filter(|&c| c != b':').collect();
+    if hex.is_empty() || !hex.iter().all(u8::is_ascii_hexdigit) {
+        return s;
+    }
+    let mut digits = Vec::with_capacity(hex.len() + 1);
+    if hex.len() % 2 == 1 {
+        digits.push(b'0');
+    }
+    digits.extend(hex.iter().map(u8::to_ascii_lowercase));
+    let mut bytes: &[u8] = &digits;
+    while bytes.len() > 2 && bytes.starts_with(b"00") {
+        bytes = &bytes[2..];
+    }
+    let mut out = String::with_capacity(bytes.len() / 2 * 3);
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        out.extend(pair.iter().map(|&c| char::from(c)));
+    }
+    if out == s {
+        s
+    } else {
+        Cow::Owned(out)
     }
 }
 
@@ -253,7 +337,7 @@ pub fn zeek<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> 
     if let Some(f) = fp {
         rec.str(P::CertSha256, lower(f));
     }
-    rec.opt_str(P::CertSerial, serial);
+    rec.opt_str(P::CertSerial, serial.map(serial_number));
     rec.opt_str(P::CertSubject, subject);
     rec.opt_str(P::CertIssuer, issuer);
     if let Some(s) = san {
@@ -272,19 +356,20 @@ pub fn zeek<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> 
     Ok(())
 }
 
-/// Suricata EVE JSON: flow, dns (v1, v2), http, tls, fileinfo, alert.
+/// Suricata EVE JSON: flow, dns (v1, v2, v3), http, tls, fileinfo, alert.
 pub fn suricata<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> {
-    let mut ts = None;
+    let (mut ts, mut http_event) = (None, false);
     let mut conn = Conn::default();
     let (mut proto, mut app) = (None, None);
     let (mut bts, mut btc, mut pts, mut ptc) = (None, None, None, None);
     let (mut rrname, mut rrtype, mut rdata, mut dns_answers) = (None, None, None, None);
-    let (mut grouped_a, mut grouped_aaaa) = (None, None);
-    let (mut hostname, mut url, mut method, mut ua) = (None, None, None, None);
+    let (mut grouped_a, mut grouped_aaaa, mut queries) = (None, None, None);
+    let (mut hostname, mut url, mut method, mut ua, mut http_port) = (None, None, None, None, None);
     let (mut sni, mut fp, mut serial, mut subject, mut issuer) = (None, None, None, None, None);
     let (mut fname, mut md5, mut sha1, mut sha256, mut size) = (None, None, None, None, None);
     flat_members(line, &mut |k, v| match k {
         b"timestamp" => ts = Some(v),
+        b"event_type" => http_event = matches!(v, Json::Str(b"http", _)),
         b"src_ip" => conn.src = str_of(&v),
         b"dest_ip" => conn.dst = str_of(&v),
         b"src_port" => conn.sport = int_of(&v),
@@ -299,10 +384,12 @@ pub fn suricata<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadab
         b"dns.rrtype" => rrtype = str_of(&v),
         b"dns.rdata" => rdata = str_of(&v),
         b"dns.answers" => dns_answers = Some(v),
+        b"dns.queries" => queries = Some(v),
         b"dns.grouped.A" => grouped_a = Some(v),
         b"dns.grouped.AAAA" => grouped_aaaa = Some(v),
         b"http.hostname" => hostname = str_of(&v),
         b"http.url" => url = str_of(&v),
+        b"http.http_port" => http_port = int_of(&v),
         b"http.http_method" => method = str_of(&v),
         b"http.http_user_agent" => ua = str_of(&v),
         b"tls.sni" => sni = str_of(&v),
@@ -339,6 +426,27 @@ pub fn suricata<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadab
         rec.str(P::HttpValue, u.clone());
     }
     rec.opt_str(P::HttpUserAgent, ua);
+    // v1 and v2 name the query in `rrname`, v3 in `queries`: the first
+    // query's name owns the answers.
+    let mut more_queries = Vec::new();
+    if let Some(Json::Arr(list)) = queries {
+        let _ = elements(list, |e| {
+            if let Json::Obj(o) = e {
+                let _ = flat_members(o, &mut |k, v| {
+                    if k == b"rrname" {
+                        if let Some(s) = str_of(&v) {
+                            more_queries.push(s);
+                        }
+                    }
+                });
+            }
+        });
+    }
+    let rrname = match rrname {
+        Some(n) => Some(n),
+        None if !more_queries.is_empty() => Some(more_queries.remove(0)),
+        None => None,
+    };
     if let Some(name) = rrname {
         rec.str(P::Domain, name);
         let address = |t: &str| t == "A" || t == "AAAA";
@@ -372,13 +480,21 @@ pub fn suricata<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadab
             }
         }
     }
-    http_host(rec, hostname, url.as_deref(), dport);
+    for q in more_queries {
+        rec.str(P::Domain, q);
+    }
+    // The port the request named (`http_port`, written only when it did);
+    // else an http event's server port: Suricata writes http events from
+    // client to server, but a fileinfo event in the file's direction (a
+    // download's source is the server) and an alert in its packet's.
+    let port = http_port.or(if http_event { dport } else { None });
+    http_host(rec, hostname, url.as_deref(), port);
     rec.opt_str(P::Domain, sni);
     if let Some(f) = fp {
         let hex: String = f.chars().filter(|&c| c != ':').collect();
         rec.str(P::CertSha1, Cow::Owned(hex.to_ascii_lowercase()));
     }
-    rec.opt_str(P::CertSerial, serial);
+    rec.opt_str(P::CertSerial, serial.map(serial_number));
     rec.opt_str(P::CertSubject, subject);
     rec.opt_str(P::CertIssuer, issuer);
     rec.opt_str(P::FileName, fname);
@@ -396,6 +512,7 @@ pub fn ecs<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> {
     let (mut transport, mut protocol) = (None, None);
     let (mut qname, mut resolved) = (None, None);
     let (mut url_full, mut url_orig, mut url_domain) = (None, None, None);
+    let (mut url_scheme, mut url_port, mut ua) = (None, None, None);
     let (mut fname, mut fmd5, mut fsha1, mut fsha256, mut fsize, mut fdir) =
         (None, None, None, None, None, None);
     let (mut pid, mut cmd, mut pname, mut pmd5, mut psha1, mut psha256) =
@@ -415,6 +532,9 @@ pub fn ecs<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> {
         b"url.full" => url_full = str_of(&v),
         b"url.original" => url_orig = str_of(&v),
         b"url.domain" => url_domain = str_of(&v),
+        b"url.scheme" => url_scheme = str_of(&v),
+        b"url.port" => url_port = int_of(&v),
+        b"user_agent.original" => ua = str_of(&v),
         b"file.name" => fname = str_of(&v),
         b"file.hash.md5" => fmd5 = str_of(&v),
         b"file.hash.sha1" => fsha1 = str_of(&v),
@@ -442,7 +562,9 @@ pub fn ecs<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> {
     for name in [transport, protocol].into_iter().flatten() {
         conn.protocol(&name);
     }
+    let dport = conn.dport;
     conn.write(rec);
+    rec.opt_str(P::HttpUserAgent, ua);
     if let Some(q) = qname {
         rec.str(P::Domain, q);
         if let Some(r) = resolved {
@@ -453,9 +575,24 @@ pub fn ecs<'a>(line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Unreadable> {
             }
         }
     }
-    if let Some(u) = url_full.or(url_orig) {
-        rec.str(P::Url, u);
-    }
+    // url.original is what the request line held: a whole URL from a
+    // proxy, only the path from a web server; a path is made whole from
+    // the URL's other parts.
+    let url = match (url_full, url_orig) {
+        (Some(u), _) => Some(u),
+        (None, Some(u)) if u.contains("://") => Some(u),
+        (None, Some(path)) if path.starts_with('/') => url_domain.as_ref().map(|d| {
+            let port = url_port.or(dport);
+            let scheme = match &url_scheme {
+                Some(s) => s.to_ascii_lowercase(),
+                None if port == Some(443) => "https".into(),
+                None => "http".into(),
+            };
+            Cow::Owned(url_of(&scheme, host_port(d).0, port, &path))
+        }),
+        _ => None,
+    };
+    rec.opt_str(P::Url, url);
     if let Some(d) = url_domain {
         if !is_addr(&d) {
             rec.str(P::Domain, d);
@@ -718,6 +855,153 @@ mod tests {
                 "[email-message:to_refs[*].value = 'c@x.example']"
             ));
             assert!(matches(&t, &r, "[email-addr:value = 'a@evil.example']"));
+        }
+    }
+
+    #[test]
+    fn zeek_host_with_port_gives_one_port() {
+        let t = PathTable::new();
+        let http = br#"{"ts":1.0,"uid":"C3","id.orig_h":"10.0.0.5","id.orig_p":1,"id.resp_h":"203.0.113.9","id.resp_p":8080,"method":"GET","host":"evil.example:8080","uri":"/a"}"#;
+        let mut r = Record::default();
+        zeek(http, &mut r).unwrap();
+        assert!(matches(
+            &t,
+            &r,
+            "[url:value = 'http://evil.example:8080/a']"
+        ));
+        assert!(matches(&t, &r, "[domain-name:value = 'evil.example']"));
+        assert!(!matches(
+            &t,
+            &r,
+            "[domain-name:value = 'evil.example:8080']"
+        ));
+        // The Host header's port wins over the connection's; :80 is left out.
+        let http = br#"{"ts":1.0,"id.resp_h":"203.0.113.9","id.resp_p":3128,"host":"evil.example:80","uri":"/a"}"#;
+        let mut r = Record::default();
+        zeek(http, &mut r).unwrap();
+        assert!(matches(&t, &r, "[url:value = 'http://evil.example/a']"));
+        let v6 = br#"{"ts":1.0,"id.resp_h":"2001:db8::1","id.resp_p":80,"host":"[2001:db8::1]:8080","uri":"/a"}"#;
+        let mut r = Record::default();
+        zeek(v6, &mut r).unwrap();
+        assert!(matches(
+            &t,
+            &r,
+            "[url:value = 'http://[2001:db8::1]:8080/a']"
+        ));
+        assert!(!matches(&t, &r, "[domain-name:value LIKE '%']"));
+        assert_eq!(host_port("2001:db8::1"), ("2001:db8::1", None));
+        assert_eq!(host_port("a.example:http"), ("a.example:http", None));
+    }
+
+    #[test]
+    fn suricata_urls_take_the_port_the_request_named() {
+        let t = PathTable::new();
+        // A download: the file travels server -> client, so dest_port is the client's.
+        let down = br#"{"timestamp":"2024-03-01T12:00:00+0000","event_type":"fileinfo","src_ip":"203.0.113.9","src_port":8080,"dest_ip":"10.0.0.5","dest_port":51234,"proto":"TCP","http":{"hostname":"dl.evil.example","http_port":8080,"url":"/x.exe"},"fileinfo":{"filename":"/x.exe","size":3}}"#;
+        let mut r = Record::default();
+        suricata(down, &mut r).unwrap();
+        assert!(matches(
+            &t,
+            &r,
+            "[url:value = 'http://dl.evil.example:8080/x.exe']"
+        ));
+        let down80 = br#"{"timestamp":"2024-03-01T12:00:00+0000","event_type":"fileinfo","src_ip":"203.0.113.9","src_port":80,"dest_ip":"10.0.0.5","dest_port":51234,"proto":"TCP","http":{"hostname":"dl.evil.example","url":"/x.exe"},"fileinfo":{"filename":"/x.exe"}}"#;
+        let mut r = Record::default();
+        suricata(down80, &mut r).unwrap();
+        assert!(matches(
+            &t,
+            &r,
+            "[url:value = 'http://dl.evil.example/x.exe']"
+        ));
+        // An http event: http_port, else the server's port.
+        let http = br#"{"timestamp":"2024-03-01T12:00:00+0000","event_type":"http","src_ip":"10.0.0.5","src_port":51234,"dest_ip":"203.0.113.9","dest_port":8088,"proto":"TCP","http":{"hostname":"c2.evil.example","url":"/p"}}"#;
+        let mut r = Record::default();
+        suricata(http, &mut r).unwrap();
+        assert!(matches(
+            &t,
+            &r,
+            "[url:value = 'http://c2.evil.example:8088/p']"
+        ));
+    }
+
+    #[test]
+    fn certificate_serials_have_one_form() {
+        assert_eq!(serial_number("36F7D432".into()), "36:f7:d4:32");
+        assert_eq!(serial_number("00:36:F7:D4:32".into()), "36:f7:d4:32");
+        assert_eq!(serial_number("36:f7:d4:32".into()), "36:f7:d4:32");
+        assert_eq!(serial_number("6F7D432".into()), "06:f7:d4:32");
+        assert_eq!(serial_number("00".into()), "00");
+        assert_eq!(serial_number("not hex".into()), "not hex");
+        let t = PathTable::new();
+        let zeek_line = br#"{"ts":1.0,"fingerprint":"ab","certificate.serial":"0036F7D432"}"#;
+        let eve_line = br#"{"timestamp":"2024-03-01T12:00:00+0000","event_type":"tls","src_ip":"10.0.0.5","dest_ip":"203.0.113.9","tls":{"serial":"00:36:F7:D4:32"}}"#;
+        let mut r = Record::default();
+        zeek(zeek_line, &mut r).unwrap();
+        assert!(matches(
+            &t,
+            &r,
+            "[x509-certificate:serial_number = '36:f7:d4:32']"
+        ));
+        let mut r = Record::default();
+        suricata(eve_line, &mut r).unwrap();
+        assert!(matches(
+            &t,
+            &r,
+            "[x509-certificate:serial_number = '36:f7:d4:32']"
+        ));
+    }
+
+    #[test]
+    fn suricata_dns_v3() {
+        let t = PathTable::new();
+        let request = br#"{"timestamp":"2024-03-01T12:00:00+0000","event_type":"dns","src_ip":"10.0.0.5","src_port":5353,"dest_ip":"10.0.0.1","dest_port":53,"proto":"UDP","dns":{"version":3,"type":"request","id":1,"queries":[{"rrname":"evil.example","rrtype":"A"}]}}"#;
+        let mut r = Record::default();
+        suricata(request, &mut r).unwrap();
+        assert!(matches(&t, &r, "[domain-name:value = 'evil.example']"));
+        let response = br#"{"timestamp":"2024-03-01T12:00:00+0000","event_type":"dns","src_ip":"10.0.0.1","src_port":53,"dest_ip":"10.0.0.5","dest_port":5353,"proto":"UDP","dns":{"version":3,"type":"response","id":1,"rcode":"NOERROR","queries":[{"rrname":"evil.example","rrtype":"A"},{"rrname":"other.example","rrtype":"A"}],"answers":[{"rrname":"evil.example","rrtype":"CNAME","rdata":"cdn.example"},{"rrname":"cdn.example","rrtype":"A","ttl":5,"rdata":"198.51.100.7"}],"grouped":{"AAAA":["2001:db8::7"]}}}"#;
+        let mut r = Record::default();
+        suricata(response, &mut r).unwrap();
+        assert!(matches(&t, &r, "[domain-name:value = 'evil.example' AND domain-name:resolves_to_refs[*].value = '198.51.100.7']"));
+        assert!(matches(
+            &t,
+            &r,
+            "[domain-name:resolves_to_refs[*].value = '2001:db8::7']"
+        ));
+        assert!(matches(&t, &r, "[domain-name:value = 'other.example']"));
+        assert!(!matches(
+            &t,
+            &r,
+            "[domain-name:resolves_to_refs[*].value = 'cdn.example']"
+        ));
+    }
+
+    #[test]
+    fn ecs_user_agent_and_path_only_urls() {
+        let t = PathTable::new();
+        let ua = br#"{"@timestamp":"2024-03-01T12:00:00Z","source":{"ip":"10.0.0.5"},"destination":{"ip":"203.0.113.9","port":443},"url":{"full":"https://a.example/"},"user_agent":{"original":"Evil/1.0"}}"#;
+        let mut r = Record::default();
+        ecs(ua, &mut r).unwrap();
+        assert!(matches(
+            &t,
+            &r,
+            "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = 'Evil/1.0']"
+        ));
+        for (line, want) in [
+            (&br#"{"@timestamp":"2024-03-01T12:00:00Z","url":{"original":"/a/b?c","domain":"web.example","scheme":"http","port":8080}}"#[..], Some("http://web.example:8080/a/b?c")),
+            (br#"{"@timestamp":"2024-03-01T12:00:00Z","destination":{"port":443},"url":{"original":"/a","domain":"web.example"}}"#, Some("https://web.example/a")),
+            (br#"{"@timestamp":"2024-03-01T12:00:00Z","url.original":"/a","url.domain":"web.example"}"#, Some("http://web.example/a")),
+            (br#"{"@timestamp":"2024-03-01T12:00:00Z","url":{"original":"/a"}}"#, None),
+            (br#"{"@timestamp":"2024-03-01T12:00:00Z","url":{"original":"http://x.example/a","domain":"x.example","port":80}}"#, Some("http://x.example/a")),
+        ] {
+            let mut r = Record::default();
+            ecs(line, &mut r).unwrap();
+            let urls: Vec<String> = r
+                .facts
+                .iter()
+                .filter(|f| f.path == P::Url.id())
+                .map(|f| f.val.text().into_owned())
+                .collect();
+            assert_eq!(urls, want.into_iter().map(String::from).collect::<Vec<_>>());
         }
     }
 
