@@ -40,8 +40,8 @@ impl Seen {
 /// One retained observable, drained from a [`Retainer`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Observable {
-    /// The STIX object path (`domain-name:value`).
-    pub path: String,
+    /// The STIX object path's number in the hunt's [`PathTable`].
+    pub path: PathId,
     /// The value.
     pub value: String,
     /// When and how often.
@@ -115,18 +115,14 @@ impl Retainer {
         self.seen.is_empty()
     }
 
-    /// Takes everything held, paths named through `table`.
-    pub fn drain(&mut self, table: &PathTable) -> Vec<Observable> {
+    /// Takes everything held.
+    pub fn drain(&mut self) -> Vec<Observable> {
         let mut out = Vec::with_capacity(self.seen.len());
         for (k, seen) in self.seen.drain() {
             let path = PathId::from_le_bytes([k[0], k[1]]);
             // Keys were made from `&str`s, so the rest is UTF-8.
             let value = String::from_utf8_lossy(&k[2..]).into_owned();
-            out.push(Observable {
-                path: table.get(path).text.clone(),
-                value,
-                seen,
-            });
+            out.push(Observable { path, value, seen });
         }
         out
     }
@@ -196,7 +192,6 @@ mod tests {
 
     #[test]
     fn distinct_values_are_counted_with_their_times() {
-        let table = PathTable::new();
         let mut r = Retainer::new(0);
         for (t, dom) in [(30, "a.example"), (10, "a.example"), (20, "b.example")] {
             let mut rec = Record {
@@ -208,12 +203,12 @@ mod tests {
             r.add(&rec);
         }
         assert_eq!(r.len(), 2);
-        let mut all = r.drain(&table);
+        let mut all = r.drain();
         all.sort_by(|a, b| a.value.cmp(&b.value));
         assert_eq!(
             all[0],
             Observable {
-                path: "domain-name:value".into(),
+                path: P::Domain.id(),
                 value: "a.example".into(),
                 seen: Seen {
                     first: 10,

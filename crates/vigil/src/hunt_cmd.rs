@@ -385,6 +385,8 @@ pub(crate) struct Sightings {
     objects: Vec<Value>,
     ids: HashSet<String>,
     observed_this_run: HashMap<String, usize>,
+    /// The indicators whose sightings were written so far.
+    pub(crate) written: HashSet<String>,
 }
 
 impl Sightings {
@@ -399,6 +401,7 @@ impl Sightings {
             objects: Vec::new(),
             ids: HashSet::new(),
             observed_this_run: HashMap::new(),
+            written: HashSet::new(),
         }
     }
 
@@ -468,6 +471,7 @@ impl Sightings {
         let at = now();
         let n = self.tallies.len();
         for (indicator, tally) in self.tallies.drain() {
+            self.written.insert(indicator.clone());
             let id = sighting::sighting_id(&indicator, &self.source_id);
             let previous = store
                 .get(&id)?
@@ -518,6 +522,8 @@ const MAX_PROBLEMS_SHOWN: u64 = 1000;
 fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
     let started = std::time::Instant::now();
     let store = SqliteStore::open_read(&g.data)?;
+    // Before loading: what is stored later is newer (see Retention::for_hunt).
+    let newest = store.newest_added("indicator")?;
     let intel = load_intel(&store)?;
     let load_secs = started.elapsed().as_secs_f64();
     for (id, why) in &intel.refused {
@@ -532,7 +538,7 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
     let mut retention = if a.dry_run {
         None
     } else {
-        crate::retro::Retention::for_hunt(&g.data, a.retain, &source, &markings)?
+        crate::retro::Retention::for_hunt(&g.data, a.retain, &source, &markings, newest.as_deref())?
     };
     let mut table = PathTable::new();
     let (format, mapping) = match (&a.mapping, a.format) {
@@ -768,12 +774,19 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
     }
     let secs = hunting.elapsed().as_secs_f64().max(1e-9);
     let recorded = match &mut sightings {
-        Some(s) => s.write(&g.data)?,
+        Some(s) => {
+            s.write(&g.data)?;
+            s.written.len()
+        }
         None => 0,
     };
-    if let (Some(r), Some(kept)) = (&mut retention, &mut driver.retainer) {
-        r.flush(kept, &table)?;
-    }
+    let retained = match (&mut retention, &mut driver.retainer) {
+        (Some(r), Some(kept)) => {
+            r.flush(kept, &table)?;
+            Some(r.count()?)
+        }
+        _ => None,
+    };
     if shown > MAX_PROBLEMS_SHOWN {
         eprintln!(
             "vigil: ... and {} more lines not read",
@@ -798,10 +811,10 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
         read_errors,
         if c.before_since > 0 { format!("; {} records before --since", c.before_since) } else { String::new() },
         if a.dry_run { String::new() } else { format!("; {recorded} sightings recorded for source {source:?}") },
-        match &retention {
-            Some(r) => format!("; {} distinct observables retained for {} days{}", r.written, r.days(),
+        match (&retention, retained) {
+            (Some(r), Some(n)) => format!("; {n} distinct observables of this source retained for {} days{}", r.days(),
                 if r.pruned > 0 { format!(" ({} older ones pruned)", r.pruned) } else { String::new() }),
-            None => String::new(),
+            _ => String::new(),
         },
     );
     Ok(if hits > 0 { 0 } else { 1 })

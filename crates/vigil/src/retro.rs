@@ -96,23 +96,28 @@ pub(crate) struct Retention {
     days: u32,
     /// (indicator, value) pairs counted by the hunt, not yet written.
     pending: Vec<(Arc<str>, String)>,
-    /// Observables written, and pruned, so far.
-    pub written: u64,
+    /// Observables pruned so far.
     pub pruned: u64,
 }
 
 /// How many distinct observables a hunt holds in memory before writing them.
-pub(crate) const RETAIN_BATCH: usize = 1 << 20;
+pub(crate) const RETAIN_BATCH: usize = 1 << 18;
 
 impl Retention {
     /// The retention of a hunt of `source`: with `days` (`--retain`, then
     /// remembered as the store's window) or the store's window; `None` when
     /// retention is off.
+    ///
+    /// `loaded` is the newest `added` time of the indicators the hunt
+    /// checks, read before loading them: when nothing is retained yet, every
+    /// observable the hunt keeps is checked against all of those, so the
+    /// watermark starts there.
     pub(crate) fn for_hunt(
         data: &Path,
         days: Option<u32>,
         source: &str,
         markings: &[String],
+        loaded: Option<&str>,
     ) -> Result<Option<Retention>> {
         let mut ret = match days {
             Some(_) => Retained::open(data)?,
@@ -127,15 +132,24 @@ impl Retention {
         let Some(days) = ret.retain_days()? else {
             return Ok(None);
         };
+        if let Some(l) = loaded {
+            if ret.is_empty()? && ret.checked_added()?.is_none() {
+                ret.set_checked_added(l)?;
+            }
+        }
         let sid = ret.source(source, markings)?;
         Ok(Some(Retention {
             ret,
             sid,
             days,
             pending: Vec::new(),
-            written: 0,
             pruned: 0,
         }))
+    }
+
+    /// How many distinct observables of the hunt's source are retained.
+    pub(crate) fn count(&self) -> Result<u64> {
+        Ok(self.ret.count(Some(self.sid))?)
     }
 
     /// The window in days.
@@ -154,13 +168,14 @@ impl Retention {
     /// what is older than the window.
     pub(crate) fn flush(&mut self, retainer: &mut Retainer, table: &PathTable) -> Result<()> {
         let cutoff = now_micros() - i64::from(self.days) * 86_400_000_000;
-        let all = retainer.drain(table);
+        let mut all = retainer.drain();
+        all.sort_unstable_by(|a, b| a.value.cmp(&b.value));
         let rows: Vec<(&str, &str, i64, i64, u64)> = all
             .iter()
             .filter(|o| o.seen.last >= cutoff)
             .map(|o| {
                 (
-                    o.path.as_str(),
+                    table.get(o.path).text.as_str(),
                     o.value.as_str(),
                     o.seen.first,
                     o.seen.last,
@@ -174,7 +189,6 @@ impl Retention {
             .map(|(i, v)| (&**i, v.as_str()))
             .collect();
         self.ret.add(self.sid, &rows, &pairs)?;
-        self.written += rows.len() as u64;
         self.pending.clear();
         self.pruned += self.ret.prune(cutoff)?;
         Ok(())

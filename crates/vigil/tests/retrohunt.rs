@@ -128,10 +128,10 @@ fn hunted_store(dir: &TempDir) -> std::path::PathBuf {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert_eq!(stdout(&out).lines().count(), 1, "one live hit (A)");
-    // 3 conn records give 2 addresses each; 5 DNS records; the 40-day-old
-    // query is outside the 30-day window.
+    // Addresses, names and protocols; the 40-day-old query is outside the
+    // 30-day window.
     assert!(
-        err.contains("distinct observables retained for 30 days"),
+        err.contains("14 distinct observables of this source retained for 30 days"),
         "{err}"
     );
     for f in &files {

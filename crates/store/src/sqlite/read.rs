@@ -581,6 +581,16 @@ impl SqliteStore {
         Ok(super::text::main_generation(&self.conn)?)
     }
 
+    /// The newest `added` time of the current versions of type `ty`.
+    pub fn newest_added(&self, ty: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row(
+            "SELECT max(v.added) FROM objects c JOIN versions v ON v.oid = c.oid AND v.version = c.version
+             WHERE c.type = ?1",
+            [ty],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The current versions of the objects of type `ty` whose version was
     /// stored at or after `added` (the store's own time of the write, as
     /// kept in `versions.added`; `None`: all), with that time: `f(added, json)`.

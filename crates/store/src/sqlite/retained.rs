@@ -38,7 +38,6 @@ CREATE TABLE IF NOT EXISTS observables (
     count INTEGER NOT NULL,
     UNIQUE (sid, value, pid)
 );
-CREATE INDEX IF NOT EXISTS observables_last ON observables (last);
 CREATE TABLE IF NOT EXISTS sighted (
     indicator TEXT NOT NULL,
     rid       INTEGER NOT NULL,
@@ -109,8 +108,12 @@ pub struct Retained {
 impl Retained {
     /// Opens (creating if needed) `DIR/retained.db`.
     pub fn open(dir: &Path) -> Result<Retained> {
+        let conn = super::accounts::open_shared(dir, RETAINED_FILE, SCHEMA)?;
+        // Hunts write up to a million rows at a time: a page cache that holds
+        // the index being written (64 MiB; the default is 2).
+        conn.pragma_update(None, "cache_size", -65_536)?;
         Ok(Retained {
-            conn: super::accounts::open_shared(dir, RETAINED_FILE, SCHEMA)?,
+            conn,
             path: dir.join(RETAINED_FILE),
         })
     }
@@ -216,7 +219,8 @@ impl Retained {
     /// Adds observables of source `sid`: (path, value, first, last, count),
     /// merged with those retained; then the (indicator, value) pairs a live
     /// hunt counted, marked as sighted for every path of that value. One
-    /// transaction.
+    /// transaction. Rows sorted by value are written fastest (the index is
+    /// then walked in order).
     pub fn add(
         &mut self,
         sid: i64,
@@ -337,6 +341,21 @@ impl Retained {
         let mut st = self.conn.prepare("SELECT path FROM paths ORDER BY pid")?;
         let rows = st.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many observables are retained (of source `sid`, or of all).
+    pub fn count(&self, sid: Option<i64>) -> Result<u64> {
+        let n: i64 = match sid {
+            Some(sid) => self.conn.query_row(
+                "SELECT count(*) FROM observables WHERE sid = ?1",
+                [sid],
+                |r| r.get(0),
+            )?,
+            None => self
+                .conn
+                .query_row("SELECT count(*) FROM observables", [], |r| r.get(0))?,
+        };
+        Ok(n as u64)
     }
 
     /// Whether anything is retained.
