@@ -174,6 +174,11 @@ impl Driver {
         problems: &mut Vec<Problem>,
     ) {
         self.counts.bytes += text.len() as u64 + 1;
+        // A byte-order mark some Windows tools write is not part of the record.
+        let text = match text.strip_prefix(b"\xef\xbb\xbf") {
+            Some(rest) if line == 1 => rest,
+            _ => text,
+        };
         // The common case: the same file as the line before, its format known.
         if let (Some(last), Some(format)) = (&self.last_file, self.last_format) {
             if format != Format::Stix && **last == *file {

@@ -663,7 +663,12 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
             }
             lines::Item::Error { file, line, message } => {
                 read_errors += 1;
-                read_error = Some(format!("vigil: {file}:{line}: {message}"));
+                // Line 0: the file itself (it could not be opened).
+                read_error = Some(if line == 0 {
+                    format!("vigil: {file}: {message}")
+                } else {
+                    format!("vigil: {file}:{line}: {message}")
+                });
             }
             lines::Item::Rotated { file } => {
                 eprintln!("vigil: {file}: reopened (rotated or truncated); reading the new file from its start");

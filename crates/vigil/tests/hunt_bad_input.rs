@@ -269,6 +269,12 @@ fn problems(stderr: &str) -> Vec<(String, u64, String)> {
             }
             from = at + 1;
         }
+        // A file that cannot be opened is named without a line: line 0 here.
+        if let Some((file, why)) = rest.split_once(": cannot open") {
+            if !file.ends_with(|c: char| c.is_ascii_digit()) || !file.contains(':') {
+                out.push((file.to_string(), 0, format!("cannot open{why}")));
+            }
+        }
     }
     out
 }
@@ -1061,7 +1067,7 @@ fn a_followed_file_that_disappears_or_is_rotated_is_followed_on() {
     first.write(&path);
     let f = Following::start(&d, &[&file, &later_file]);
     f.wait_for("the first hit", |h, err| {
-        h.len() == 1 && err.contains(&format!("vigil: {later_file}:0: cannot open"))
+        h.len() == 1 && err.contains(&format!("vigil: {later_file}: cannot open"))
     });
 
     // Lines added: garbage, a cut line, a hit.
@@ -1171,4 +1177,26 @@ fn a_truncated_stix_line_does_not_swallow_the_lines_after_it() {
     zeek.write(&p);
     let h = hunt(&d, &[&name(&p)]);
     Expect::default().log(&name(&p), &zeek).check(&h);
+}
+
+/// A byte-order mark before the first record (some Windows tools write one)
+/// is not part of the record: the record is read, and hits.
+#[test]
+fn a_byte_order_mark_before_the_first_record_is_skipped() {
+    let d = store("hunt-bom");
+    let p = d.join("conn.log");
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend_from_slice(conn(1, IP).as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(conn(2, "192.0.2.1").as_bytes());
+    bytes.push(b'\n');
+    std::fs::write(&p, bytes).unwrap();
+    let h = hunt(&d, &[&name(&p)]);
+    assert_eq!(h.status.code(), Some(0), "{}", h.stderr);
+    assert_eq!(h.hits.len(), 1, "{}", h.stderr);
+    assert_eq!(
+        (h.hits[0].file.as_str(), h.hits[0].line),
+        (name(&p).as_str(), 1)
+    );
+    assert!(h.stderr.contains("0 lines not read"), "{}", h.stderr);
 }
