@@ -246,7 +246,6 @@ fn import_cmd(g: &Global, paths: &[std::path::PathBuf], lenient: bool, quiet: bo
     let report = import::run(&mut store, inputs, import::Options { lenient, progress })?;
     drop(store);
     crate::admin::record_import(g, &report)?;
-    crate::retro::after_import(&g.data, report.by_type.contains_key("indicator"));
     let mut out = stdout();
     if g.json {
         show::json_line(&mut out, &report)?;
@@ -254,6 +253,7 @@ fn import_cmd(g: &Global, paths: &[std::path::PathBuf], lenient: bool, quiet: bo
         show::import_report(&mut out, &report)?;
     }
     out.flush()?;
+    crate::retro::after_import(&g.data, report.by_type.contains_key("indicator"));
     Ok(if report.clean() { 0 } else { 1 })
 }
 

@@ -149,7 +149,6 @@ pub fn run(g: &Global, command: PullCommand) -> Result<i32> {
             let auth = source.auth()?;
             let progress = !quiet && !g.json && std::io::stderr().is_terminal();
             let report = pull(&g.data, &url, &source.collection, &auth, full, progress)?;
-            crate::retro::after_import(&g.data, report.import.by_type.contains_key("indicator"));
             let mut out = std::io::stdout().lock();
             if g.json {
                 show::json_line(&mut out, &report)?;
@@ -157,6 +156,7 @@ pub fn run(g: &Global, command: PullCommand) -> Result<i32> {
                 print_report(&mut out, &report)?;
             }
             out.flush()?;
+            crate::retro::after_import(&g.data, report.import.by_type.contains_key("indicator"));
             Ok(if report.import.invalid == 0 { 0 } else { 1 })
         }
         PullCommand::Feed { command } => feed(g, command),

@@ -539,9 +539,9 @@ pub fn retention(g: &Global, action: Option<RetentionAction>) -> Result<i32> {
         }
     );
     println!(
-        "retained: {} observables of {} records from {} sources, first seen {}, last seen {} ({:.1} MB)",
+        "retained: {} observables (seen {} times) from {} sources, first seen {}, last seen {} ({:.1} MB)",
         st.observables,
-        st.records,
+        st.seen,
         st.sources,
         when(st.oldest),
         when(st.newest),

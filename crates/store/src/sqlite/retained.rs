@@ -85,8 +85,8 @@ pub struct RetainedStats {
     pub observables: u64,
     /// Log sources.
     pub sources: u64,
-    /// Records they stand for.
-    pub records: u64,
+    /// How many times they were seen, summed (a record holds several).
+    pub seen: u64,
     /// (indicator, observable) pairs counted in sightings.
     pub sighted: u64,
     /// The earliest first-seen time (µs since the epoch).
@@ -368,7 +368,7 @@ impl Retained {
 
     /// The figures.
     pub fn stats(&self) -> Result<RetainedStats> {
-        let (observables, records, oldest, newest) = self.conn.query_row(
+        let (observables, seen, oldest, newest) = self.conn.query_row(
             "SELECT count(*), coalesce(sum(count), 0), min(first), max(last) FROM observables",
             [],
             |r| {
@@ -387,7 +387,7 @@ impl Retained {
             retain_days: self.retain_days()?,
             observables,
             sources: count("SELECT count(*) FROM sources")?,
-            records,
+            seen,
             sighted: count("SELECT count(*) FROM sighted")?,
             oldest,
             newest,
@@ -458,7 +458,7 @@ mod tests {
         assert_eq!(r.prune(100).unwrap(), 1);
         assert!(!r.is_sighted("indicator--2", rows[1].rid).unwrap());
         let st = r.stats().unwrap();
-        assert_eq!((st.observables, st.records, st.sighted), (1, 5, 1));
+        assert_eq!((st.observables, st.seen, st.sighted), (1, 5, 1));
     }
 
     #[test]
