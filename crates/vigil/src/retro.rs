@@ -508,8 +508,25 @@ pub fn retrohunt(g: &Global, a: RetrohuntArgs) -> Result<i32> {
 
 /// `vigil retention`.
 pub fn retention(g: &Global, action: Option<RetentionAction>) -> Result<i32> {
+    let action = action.unwrap_or(RetentionAction::Show);
+    // Showing creates nothing: a store that never retained says so.
+    if matches!(action, RetentionAction::Show) && !g.data.join(vigil_store::RETAINED_FILE).exists()
+    {
+        if !vigil_store::SqliteStore::exists(&g.data) {
+            anyhow::bail!("no store in {} (vigil init creates one)", g.data.display());
+        }
+        if g.json {
+            println!(
+                "{}",
+                serde_json::to_string(&vigil_store::RetainedStats::default())?
+            );
+        } else {
+            println!("retention: off; nothing retained");
+        }
+        return Ok(0);
+    }
     let mut ret = Retained::open(&g.data)?;
-    match action.unwrap_or(RetentionAction::Show) {
+    match action {
         RetentionAction::Show => {}
         RetentionAction::Set { days } => {
             ret.set_retain_days(Some(days))?;
