@@ -509,12 +509,12 @@ pub fn retrohunt(g: &Global, a: RetrohuntArgs) -> Result<i32> {
 /// `vigil retention`.
 pub fn retention(g: &Global, action: Option<RetentionAction>) -> Result<i32> {
     let action = action.unwrap_or(RetentionAction::Show);
+    if !vigil_store::SqliteStore::exists(&g.data) {
+        anyhow::bail!("no store in {} (vigil init creates one)", g.data.display());
+    }
     // Showing creates nothing: a store that never retained says so.
     if matches!(action, RetentionAction::Show) && !g.data.join(vigil_store::RETAINED_FILE).exists()
     {
-        if !vigil_store::SqliteStore::exists(&g.data) {
-            anyhow::bail!("no store in {} (vigil init creates one)", g.data.display());
-        }
         if g.json {
             println!(
                 "{}",
