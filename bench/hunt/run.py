@@ -207,6 +207,32 @@ def run_vigil(vigil, data, files, cpu):
     return res
 
 
+RETAINED = re.compile(r"; (\d+) distinct observables of this source retained")
+RETRO = re.compile(r"retro-hunted (\d+) retained observables with (\d+) indicators in ([0-9.]+) s")
+
+
+def run_retention(vigil, data, files, cpu):
+    """vigil hunt with retention on (a fresh retained.db), then vigil retrohunt --dry-run of every
+    indicator against what was retained: the two costs retro-hunting adds."""
+    for f in os.listdir(data):
+        if f.startswith("retained.db"):
+            os.remove(os.path.join(data, f))
+    pin = ["taskset", "-c", str(cpu), vigil, "--data", data]
+    res = timed(pin + ["hunt", "-q", "--json", "--retain", "36500", "--source", "bench"] + files)
+    err = res.pop("stderr")
+    m, k = SUMMARY.search(err), RETAINED.search(err)
+    if not m or not k:
+        die("no summary line with retained observables from vigil hunt --retain: " + err[-500:])
+    res.update({"records": int(m.group(1)), "load_s": float(m.group(5)), "retained": int(k.group(1))})
+    retro = timed(pin + ["retrohunt", "--dry-run"])
+    r = RETRO.search(retro.pop("stderr"))
+    if not r:
+        die("no summary line from vigil retrohunt")
+    res.update({"retro_wall": retro["wall"], "retro_rss_kb": retro["rss_kb"], "retro_observables": int(r.group(1)),
+                "retro_indicators": int(r.group(2)), "retro_s": float(r.group(3))})
+    return res
+
+
 def rg_cmd(iocs, files, cpu, extra=()):
     pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
     return pin + ["rg", "--no-config"] + (["-j1"] if cpu is not None else []) + list(extra) + ["-F", "-f", iocs] + files
@@ -309,6 +335,16 @@ def main():
                 i + 1, a.reps, v["wall"], v["hunt_s"], v["load_s"], v["hits"], v["rss_kb"] / 1024, r1["wall"],
                 r1["rss_kb"] / 1024, rm["wall"], rm["user"] + rm["sys"], re_["wall"], loads[-1]))
     counts = rg_count(iocs, files)
+    log("   retention: vigil hunt --retain (not a dry run: sightings and observables written), then"
+        " vigil retrohunt --dry-run")
+    runs["retain"] = []
+    for i in range(a.reps):
+        x = run_retention(vigil, data, files, a.cpu)
+        runs["retain"].append(x)
+        log("   rep %d/%d: hunt --retain %.3f s (%d observables kept, %.0f MB); retrohunt %.3f s"
+            " (%d indicators vs %d observables, %.0f MB)" % (
+                i + 1, a.reps, x["wall"], x["retained"], x["rss_kb"] / 1024, x["retro_wall"],
+                x["retro_indicators"], x["retro_observables"], x["retro_rss_kb"] / 1024))
     if not a.keep:
         shutil.rmtree(data, ignore_errors=True)
 
@@ -348,6 +384,15 @@ def main():
             "%.2f s" % min(x["load_s"] for x in vs), "%.3f s" % rge_best, None, "-", None),
         row("peak RSS (max of %d): vigil vs rg -j1 (rg: %.0f MB)" % (a.reps, rgm_rss), "%.0f MB" % v_rss,
             "%.0f MB" % rg1_rss, v_rss / rg1_rss, "-", None),
+        row("vigil hunt --retain, whole process: %d distinct observables kept" % runs["retain"][0]["retained"],
+            "%.3f s, %.0f MB" % (min(x["wall"] for x in runs["retain"]),
+                                 max(x["rss_kb"] for x in runs["retain"]) / 1024),
+            "-", None, "-", None),
+        row("vigil retrohunt, whole process: %d indicators vs the retained observables"
+            % runs["retain"][0]["retro_indicators"],
+            "%.3f s, %.0f MB" % (min(x["retro_wall"] for x in runs["retain"]),
+                                 max(x["retro_rss_kb"] for x in runs["retain"]) / 1024),
+            "-", None, "-", None),
         row("hits: vigil hits vs planted records; rg matching lines (rg -c)", "/".join(map(str, hits)),
             "%d lines" % rg_lines, None, "vigil == %d planted" % planted, hits == [planted]),
     ]
