@@ -2,15 +2,18 @@
 //! building a tree, handing out borrowed slices of the line.
 //!
 //! Log records are flat-ish JSON objects of a few hundred bytes, and a hunt
-//! reads millions of them a second; a tree (serde_json's `Value`) costs more
-//! than the rest of the hunt together. The scanner checks structure as it
-//! goes (strings closed, brackets balanced, values well formed, nothing after
-//! the object) so truncated or garbled lines are refused. Values it skips
-//! (nested objects and arrays nobody asks about) are checked for balance and
-//! string syntax only, and strings for control characters only when read
-//! ([`Json::str`]); a member that is read is checked fully when read.
+//! reads a million of them a second; a tree (serde_json's `Value`) costs more
+//! than the rest of the hunt together. The scanner still checks the whole
+//! line against RFC 8259 as it goes, values nobody reads included: strings
+//! closed, free of control characters, with valid escapes and UTF-8;
+//! numbers, literals and nesting well formed; nothing after the object. So a
+//! truncated or garbled line is refused, never half read.
+//!
+//! Strings are scanned eight bytes at a time (a word's bytes tested at once
+//! for a quote, a backslash, a control character or a non-ASCII byte), and
+//! [`flat_members`] walks nested objects in place rather than scanning each
+//! twice.
 
-use memchr::memchr2;
 use std::borrow::Cow;
 
 /// Why a line is not a JSON object, and at which byte.
@@ -26,10 +29,6 @@ impl std::fmt::Display for JsonError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "not JSON: {} at byte {}", self.what, self.at)
     }
-}
-
-fn fail<T>(at: usize, what: &'static str) -> Result<T, JsonError> {
-    Err(JsonError { at, what })
 }
 
 /// One JSON value, borrowed from the text.
@@ -50,15 +49,10 @@ pub enum Json<'a> {
 }
 
 impl<'a> Json<'a> {
-    /// The string, unescaped; `None` for other values, invalid UTF-8 or bad escapes.
+    /// The string, unescaped; `None` for other values, and for an escape
+    /// that makes no character (a lone surrogate). The scanner has already
+    /// refused control characters, bad escapes and invalid UTF-8.
     pub fn str(&self) -> Option<Cow<'a, str>> {
-        // Control characters are checked here, in the strings read, not in
-        // every string scanned past.
-        if let Json::Str(raw, _) = *self {
-            if raw.iter().any(|&c| c < 0x20) {
-                return None;
-            }
-        }
         match *self {
             Json::Str(raw, false) => std::str::from_utf8(raw).ok().map(Cow::Borrowed),
             Json::Str(raw, true) => unescape(raw).map(Cow::Owned),
@@ -69,7 +63,7 @@ impl<'a> Json<'a> {
     /// A number as an integer (exact integers only).
     pub fn int(&self) -> Option<i64> {
         match *self {
-            Json::Num(t) => std::str::from_utf8(t).ok()?.parse().ok(),
+            Json::Num(t) => int(t),
             _ => None,
         }
     }
@@ -86,6 +80,23 @@ impl<'a> Json<'a> {
     pub fn is_unset(&self) -> bool {
         matches!(self, Json::Null | Json::Str(b"", _) | Json::Str(b"-", _))
     }
+}
+
+/// A JSON number's text as an integer: digits only, no fraction or exponent.
+fn int(t: &[u8]) -> Option<i64> {
+    let digits = t.strip_prefix(b"-").unwrap_or(t);
+    if digits.is_empty() || digits.len() > 18 {
+        // Longer ones may not fit: the standard parser knows where.
+        return std::str::from_utf8(t).ok()?.parse().ok();
+    }
+    let mut n = 0i64;
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + i64::from(c - b'0');
+    }
+    Some(if digits.len() < t.len() { -n } else { n })
 }
 
 /// Unescapes a JSON string's raw bytes.
@@ -140,250 +151,565 @@ fn hex4(b: &[u8]) -> Option<u32> {
     u32::from_str_radix(s, 16).ok()
 }
 
+#[inline(always)]
 fn skip_ws(t: &[u8], mut i: usize) -> usize {
-    while i < t.len() && matches!(t[i], b' ' | b'\t' | b'\n' | b'\r') {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = t.get(i) {
         i += 1;
     }
     i
 }
 
-/// The end of the string whose opening quote is at `i - 1`: the index after
-/// the closing quote, and whether it had escapes.
-fn string_end(t: &[u8], mut i: usize) -> Result<(usize, bool), JsonError> {
-    let mut escaped = false;
-    loop {
-        let Some(k) = memchr2(b'"', b'\\', &t[i..]) else {
-            return fail(t.len(), "unterminated string");
-        };
-        let j = i + k;
-        if t[j] == b'"' {
-            return Ok((j + 1, escaped));
-        }
-        escaped = true;
-        if j + 1 >= t.len() {
-            return fail(t.len(), "unterminated string");
-        }
-        i = j + 2;
-    }
+const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+
+/// The bytes of a word (little-endian: byte 0 lowest) that stop a string
+/// scan: `"`, `\`, a control character, and with `high` = [`HIGH`] a byte of
+/// 0x80 or more, each as its high bit. Bits above the lowest may be
+/// spurious (a borrow), the lowest never is.
+#[inline(always)]
+fn stops(x: u64, high: u64) -> u64 {
+    let q = x ^ (ONES * u64::from(b'"'));
+    let b = x ^ (ONES * u64::from(b'\\'));
+    let quote = q.wrapping_sub(ONES) & !q;
+    let backslash = b.wrapping_sub(ONES) & !b;
+    let control = x.wrapping_sub(ONES * 0x20) & !x;
+    (quote | backslash | control | (x & high)) & HIGH
 }
 
-/// The end of the nested object or array starting at `i`.
-fn nested_end(t: &[u8], start: usize) -> Result<usize, JsonError> {
-    let mut stack: Vec<u8> = Vec::new();
-    let mut i = start;
-    while i < t.len() {
-        match t[i] {
-            b'"' => {
-                i = string_end(t, i + 1)?.0;
-                continue;
-            }
-            b'{' => stack.push(b'}'),
-            b'[' => stack.push(b']'),
-            c @ (b'}' | b']') => {
-                if stack.pop() != Some(c) {
-                    return fail(i, "mismatched bracket");
-                }
-                if stack.is_empty() {
-                    return Ok(i + 1);
-                }
-            }
-            _ => {}
+/// The end of the run of ASCII digits starting at `j`, eight bytes at a time.
+#[inline(always)]
+fn digits_end(t: &[u8], mut j: usize) -> usize {
+    while let Some(w) = t.get(j..).and_then(<[u8]>::first_chunk::<8>) {
+        let x = u64::from_le_bytes(*w);
+        // A digit is 0x3_ with a low nibble of 9 or less: adding 6 to the
+        // nibble does not carry into bit 4.
+        let high_nibble = (x & (ONES * 0xF0)) ^ (ONES * 0x30);
+        let low_nibble = ((x & (ONES * 0x0F)) + ONES * 0x06) & (ONES * 0x10);
+        let not_digit = high_nibble | low_nibble;
+        if not_digit != 0 {
+            return j + (not_digit.trailing_zeros() / 8) as usize;
         }
-        i += 1;
+        j += 8;
     }
-    fail(t.len(), "unterminated object or array")
+    while t.get(j).is_some_and(u8::is_ascii_digit) {
+        j += 1;
+    }
+    j
 }
 
-/// Reads the value starting at `i` (white space skipped): the value and the
-/// index after it.
-fn value(t: &[u8], i: usize) -> Result<(Json<'_>, usize), JsonError> {
-    let i = skip_ws(t, i);
-    let Some(&c) = t.get(i) else {
-        return fail(i, "a value");
-    };
-    match c {
-        b'"' => {
-            let (end, escaped) = string_end(t, i + 1)?;
-            Ok((Json::Str(&t[i + 1..end - 1], escaped), end))
+/// A scan stopped at an error (what and where are in [`Scan::err`]). Zero
+/// sized, so the scanner's results fit in two registers.
+struct Stop;
+
+type R<T> = Result<T, Stop>;
+
+/// The most nested levels a value skipped over may have.
+const MAX_DEPTH: u32 = 128;
+
+/// The most nested objects [`flat_members`] descends into.
+const MAX_FLAT_DEPTH: usize = 32;
+
+/// One scan of one text: the text, and the first error met.
+struct Scan<'a> {
+    t: &'a [u8],
+    err: JsonError,
+}
+
+impl<'a> Scan<'a> {
+    fn new(t: &'a [u8]) -> Scan<'a> {
+        Scan {
+            t,
+            err: JsonError { at: 0, what: "" },
         }
-        b'{' => {
-            let end = nested_end(t, i)?;
-            Ok((Json::Obj(&t[i..end]), end))
+    }
+
+    #[cold]
+    fn fail(&mut self, at: usize, what: &'static str) -> Stop {
+        self.err = JsonError { at, what };
+        Stop
+    }
+
+    /// The end of the string whose opening quote is at `i - 1`: the index
+    /// after the closing quote, and whether it had escapes. Refuses control
+    /// characters, bad escapes and invalid UTF-8.
+    #[inline(always)]
+    fn string_end(&mut self, i: usize) -> R<(usize, bool)> {
+        // Most strings of a log are short and plain: their end is the first
+        // byte of sixteen that stops a scan.
+        if let Some(w) = self.t.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+            let (lo, hi) = w.split_at(8);
+            let lo = stops(u64::from_le_bytes(lo.try_into().unwrap_or_default()), HIGH);
+            let hi = stops(u64::from_le_bytes(hi.try_into().unwrap_or_default()), HIGH);
+            let m = u128::from(hi) << 64 | u128::from(lo);
+            let j = i + (m.trailing_zeros() / 8) as usize;
+            if m != 0 && self.t[j] == b'"' {
+                return Ok((j + 1, false));
+            }
         }
-        b'[' => {
-            let end = nested_end(t, i)?;
-            Ok((Json::Arr(&t[i..end]), end))
+        self.string_end_slow(i)
+    }
+
+    /// [`Scan::string_end`] for any string.
+    #[inline(never)]
+    fn string_end_slow(&mut self, mut i: usize) -> R<(usize, bool)> {
+        let t = self.t;
+        let start = i;
+        let mut escaped = false;
+        // HIGH until a non-ASCII byte is met; then the string is checked as
+        // UTF-8 once it ends.
+        let mut high = HIGH;
+        loop {
+            let j = loop {
+                // Sixteen bytes a turn: most strings end within the first,
+                // so the loop's branch is taken rarely and predictably.
+                if let Some(w) = t.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+                    let (lo, hi) = w.split_at(8);
+                    let lo = stops(u64::from_le_bytes(lo.try_into().unwrap_or_default()), high);
+                    let hi = stops(u64::from_le_bytes(hi.try_into().unwrap_or_default()), high);
+                    let m = u128::from(hi) << 64 | u128::from(lo);
+                    if m != 0 {
+                        break i + (m.trailing_zeros() / 8) as usize;
+                    }
+                    i += 16;
+                } else if let Some(w) = t.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+                    let m = stops(u64::from_le_bytes(*w), high);
+                    if m != 0 {
+                        break i + (m.trailing_zeros() / 8) as usize;
+                    }
+                    i += 8;
+                } else {
+                    let tail = t.get(i..).unwrap_or_default();
+                    let stop =
+                        |&c: &u8| c == b'"' || c == b'\\' || c < 0x20 || (high != 0 && c >= 0x80);
+                    match tail.iter().position(stop) {
+                        Some(k) => break i + k,
+                        None => return Err(self.fail(t.len(), "unterminated string")),
+                    }
+                }
+            };
+            match t[j] {
+                b'"' => {
+                    if high == 0 && std::str::from_utf8(&t[start..j]).is_err() {
+                        return Err(self.fail(start, "invalid UTF-8 in a string"));
+                    }
+                    return Ok((j + 1, escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    i = self.escape_end(j)?;
+                }
+                c if c < 0x20 => return Err(self.fail(j, "a control character in a string")),
+                _ => {
+                    high = 0;
+                    i = j + 1;
+                }
+            }
         }
-        b't' if t[i..].starts_with(b"true") => Ok((Json::Bool(true), i + 4)),
-        b'f' if t[i..].starts_with(b"false") => Ok((Json::Bool(false), i + 5)),
-        b'n' if t[i..].starts_with(b"null") => Ok((Json::Null, i + 4)),
-        b'-' | b'0'..=b'9' => {
-            let mut j = i + 1;
-            while j < t.len() && matches!(t[j], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+    }
+
+    /// The end of the escape whose backslash is at `i`.
+    #[cold]
+    fn escape_end(&mut self, i: usize) -> R<usize> {
+        let t = self.t;
+        match t.get(i + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(i + 2),
+            Some(b'u') => match t.get(i + 2..i + 6) {
+                Some(h) if h.iter().all(u8::is_ascii_hexdigit) => Ok(i + 6),
+                Some(_) => Err(self.fail(i, "a \\u escape of four hex digits")),
+                None => Err(self.fail(t.len(), "unterminated string")),
+            },
+            Some(_) => Err(self.fail(i, "an escape")),
+            None => Err(self.fail(t.len(), "unterminated string")),
+        }
+    }
+
+    /// The end of the number starting at `i` (RFC 8259's grammar).
+    #[inline(always)]
+    fn number_end(&mut self, i: usize) -> R<usize> {
+        // Most numbers of a log are whole and positive: `[1-9][0-9]*` then
+        // what follows a value.
+        if let Some(b'1'..=b'9') = self.t.get(i) {
+            let j = digits_end(self.t, i + 1);
+            if let Some(b',' | b'}' | b']') = self.t.get(j) {
+                return Ok(j);
+            }
+        }
+        self.number_end_slow(i)
+    }
+
+    /// [`Scan::number_end`] for any number.
+    #[inline(never)]
+    fn number_end_slow(&mut self, i: usize) -> R<usize> {
+        let t = self.t;
+        let digits = |j: usize| digits_end(t, j);
+        let mut j = i + usize::from(t.get(i) == Some(&b'-'));
+        match t.get(j) {
+            Some(b'0') => j += 1,
+            Some(b'1'..=b'9') => j = digits(j + 1),
+            _ => return Err(self.fail(i, "a number")),
+        }
+        if t.get(j) == Some(&b'.') {
+            let k = digits(j + 1);
+            if k == j + 1 {
+                return Err(self.fail(i, "a number"));
+            }
+            j = k;
+        }
+        if let Some(b'e' | b'E') = t.get(j) {
+            j += 1;
+            if let Some(b'+' | b'-') = t.get(j) {
                 j += 1;
             }
-            let text = &t[i..j];
-            if !number_ok(text) {
-                return fail(i, "a number");
+            let k = digits(j);
+            if k == j {
+                return Err(self.fail(i, "a number"));
             }
-            Ok((Json::Num(text), j))
+            j = k;
         }
-        _ => fail(i, "a value"),
+        Ok(j)
+    }
+
+    /// `true`, `false` or `null` at `i`: the value and the index after it.
+    #[inline]
+    fn literal(&mut self, i: usize) -> R<(Json<'a>, usize)> {
+        let rest = self.t.get(i..).unwrap_or_default();
+        if rest.starts_with(b"true") {
+            Ok((Json::Bool(true), i + 4))
+        } else if rest.starts_with(b"false") {
+            Ok((Json::Bool(false), i + 5))
+        } else if rest.starts_with(b"null") {
+            Ok((Json::Null, i + 4))
+        } else {
+            Err(self.fail(i, "a value"))
+        }
+    }
+
+    /// The index after the name of the member starting at `i` (its quote),
+    /// and the index after the `:` that follows.
+    #[inline]
+    fn member_name(&mut self, i: usize) -> R<(usize, usize)> {
+        if self.t.get(i) != Some(&b'"') {
+            return Err(self.fail(i, "a member name"));
+        }
+        let (end, _) = self.string_end(i + 1)?;
+        let colon = skip_ws(self.t, end);
+        if self.t.get(colon) != Some(&b':') {
+            return Err(self.fail(colon, "':'"));
+        }
+        Ok((end, colon + 1))
+    }
+
+    /// The end of the object or array starting at `start`, checked whole.
+    fn nested_end(&mut self, start: usize) -> R<usize> {
+        let t = self.t;
+        // The open containers, innermost in the low bit: 1 an object, 0 an array.
+        let mut open: u128 = 0;
+        let mut depth = 0u32;
+        let mut i = start;
+        loop {
+            // At a value.
+            i = skip_ws(t, i);
+            match t.get(i) {
+                Some(&c @ (b'{' | b'[')) => {
+                    if depth == MAX_DEPTH {
+                        return Err(self.fail(i, "nesting deeper than 128"));
+                    }
+                    let object = c == b'{';
+                    open = open << 1 | u128::from(object);
+                    depth += 1;
+                    i = skip_ws(t, i + 1);
+                    match t.get(i) {
+                        Some(b'}') if object => i += 1,
+                        Some(b']') if !object => i += 1,
+                        _ if object => {
+                            i = self.member_name(i)?.1;
+                            continue;
+                        }
+                        _ => continue,
+                    }
+                    open >>= 1;
+                    depth -= 1;
+                }
+                Some(b'"') => i = self.string_end(i + 1)?.0,
+                Some(b'-' | b'0'..=b'9') => i = self.number_end(i)?,
+                _ => i = self.literal(i)?.1,
+            }
+            // After a value: the containers it ends.
+            loop {
+                if depth == 0 {
+                    return Ok(i);
+                }
+                i = skip_ws(t, i);
+                let object = open & 1 == 1;
+                match t.get(i) {
+                    Some(b',') if object => {
+                        i = self.member_name(skip_ws(t, i + 1))?.1;
+                        break;
+                    }
+                    Some(b',') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(b'}') if object => {}
+                    Some(b']') if !object => {}
+                    _ if object => return Err(self.fail(i, "',' or '}'")),
+                    _ => return Err(self.fail(i, "',' or ']'")),
+                }
+                i += 1;
+                open >>= 1;
+                depth -= 1;
+            }
+        }
+    }
+
+    /// The value starting at `i` (white space skipped) and the index after it.
+    #[inline(always)]
+    fn value(&mut self, i: usize) -> R<(Json<'a>, usize)> {
+        let t = self.t;
+        let i = skip_ws(t, i);
+        match t.get(i) {
+            Some(b'"') => {
+                let (end, escaped) = self.string_end(i + 1)?;
+                Ok((Json::Str(&t[i + 1..end - 1], escaped), end))
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let end = self.number_end(i)?;
+                Ok((Json::Num(&t[i..end]), end))
+            }
+            Some(b'{') => {
+                let end = self.nested_end(i)?;
+                Ok((Json::Obj(&t[i..end]), end))
+            }
+            Some(b'[') => {
+                let end = self.nested_end(i)?;
+                Ok((Json::Arr(&t[i..end]), end))
+            }
+            _ => self.literal(i),
+        }
+    }
+
+    /// Nothing but white space from `i` on.
+    fn end(&mut self, i: usize) -> R<()> {
+        let j = skip_ws(self.t, i);
+        if j != self.t.len() {
+            return Err(self.fail(j, "end of line"));
+        }
+        Ok(())
+    }
+
+    /// Walks the object whose `{` is at `i`, calling `f` with each dotted
+    /// name `pick` picks (what it makes of the name) and its value, for
+    /// values that are not objects; the index after its `}`.
+    fn flat<P, T, F>(
+        &mut self,
+        i: usize,
+        name: &mut Name,
+        pick: &mut P,
+        f: &mut F,
+        depth: usize,
+    ) -> R<usize>
+    where
+        P: FnMut(&[u8]) -> Option<T>,
+        F: FnMut(&[u8], T, Json<'a>) + ?Sized,
+    {
+        let t = self.t;
+        if depth > MAX_FLAT_DEPTH {
+            return Err(self.fail(i, "nesting deeper than 32"));
+        }
+        let base = name.len();
+        let mut i = skip_ws(t, i + 1);
+        if t.get(i) == Some(&b'}') {
+            return Ok(i + 1);
+        }
+        loop {
+            let (k_end, v_start) = self.member_name(i)?;
+            let key = &t[i + 1..k_end - 1];
+            let v_start = skip_ws(t, v_start);
+            let next = if t.get(v_start) == Some(&b'{') {
+                name.push(key);
+                let next = self.flat(v_start, name, pick, f, depth + 1)?;
+                name.truncate(base);
+                next
+            } else {
+                let (v, next) = self.value(v_start)?;
+                if base == 0 {
+                    // A top-level member: its name as it is, no copy.
+                    if let Some(x) = pick(key) {
+                        f(key, x, v);
+                    }
+                } else {
+                    name.push(key);
+                    if let Some(x) = pick(name.get()) {
+                        f(name.get(), x, v);
+                    }
+                    name.truncate(base);
+                }
+                next
+            };
+            i = skip_ws(t, next);
+            match t.get(i) {
+                Some(b',') => i = skip_ws(t, i + 1),
+                Some(b'}') => return Ok(i + 1),
+                _ => return Err(self.fail(i, "',' or '}'")),
+            }
+        }
     }
 }
 
-/// RFC 8259's number grammar.
-fn number_ok(t: &[u8]) -> bool {
-    let mut i = 0;
-    if t.first() == Some(&b'-') {
-        i += 1;
-    }
-    let digits = |i: &mut usize| {
-        let s = *i;
-        while *i < t.len() && t[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i > s
-    };
-    match t.get(i) {
-        Some(b'0') => i += 1,
-        Some(b'1'..=b'9') => {
-            digits(&mut i);
-        }
-        _ => return false,
-    }
-    if t.get(i) == Some(&b'.') {
-        i += 1;
-        if !digits(&mut i) {
-            return false;
-        }
-    }
-    if matches!(t.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(t.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if !digits(&mut i) {
-            return false;
-        }
-    }
-    i == t.len()
-}
-
-/// Calls `f` with each member (raw key bytes, whether the key has escapes,
-/// value) of the object that is the whole of `text` (white space around it
-/// allowed). `f` returns `false` to stop early (the rest is then not checked).
+/// Calls `f` with each member (raw key bytes, value) of the object that is
+/// the whole of `text` (white space around it allowed). `f` returns `false`
+/// to stop early (the rest is then not checked).
 pub fn members<'a>(
     text: &'a [u8],
     mut f: impl FnMut(&'a [u8], Json<'a>) -> bool,
 ) -> Result<(), JsonError> {
-    let mut i = skip_ws(text, 0);
-    if text.get(i) != Some(&b'{') {
-        return fail(i, "an object");
-    }
-    i = skip_ws(text, i + 1);
-    if text.get(i) == Some(&b'}') {
-        return end(text, i + 1);
-    }
-    loop {
-        if text.get(i) != Some(&b'"') {
-            return fail(i, "a member name");
+    let mut s = Scan::new(text);
+    let mut walk = || -> R<()> {
+        let mut i = skip_ws(text, 0);
+        if text.get(i) != Some(&b'{') {
+            return Err(s.fail(i, "an object"));
         }
-        let (k_end, _) = string_end(text, i + 1)?;
-        let key = &text[i + 1..k_end - 1];
-        i = skip_ws(text, k_end);
-        if text.get(i) != Some(&b':') {
-            return fail(i, "':'");
+        i = skip_ws(text, i + 1);
+        if text.get(i) == Some(&b'}') {
+            return s.end(i + 1);
         }
-        let (v, next) = value(text, i + 1)?;
-        if !f(key, v) {
-            return Ok(());
+        loop {
+            let (k_end, v_start) = s.member_name(i)?;
+            let key = &text[i + 1..k_end - 1];
+            let (v, next) = s.value(v_start)?;
+            if !f(key, v) {
+                return Ok(());
+            }
+            i = skip_ws(text, next);
+            match text.get(i) {
+                Some(b',') => i = skip_ws(text, i + 1),
+                Some(b'}') => return s.end(i + 1),
+                _ => return Err(s.fail(i, "',' or '}'")),
+            }
         }
-        i = skip_ws(text, next);
-        match text.get(i) {
-            Some(b',') => i = skip_ws(text, i + 1),
-            Some(b'}') => return end(text, i + 1),
-            _ => return fail(i, "',' or '}'"),
-        }
-    }
-}
-
-fn end(text: &[u8], i: usize) -> Result<(), JsonError> {
-    let j = skip_ws(text, i);
-    if j != text.len() {
-        return fail(j, "end of line");
-    }
-    Ok(())
+    };
+    walk().map_err(|Stop| s.err.clone())
 }
 
 /// Calls `f` with each element of the array that is `text`.
 pub fn elements<'a>(text: &'a [u8], mut f: impl FnMut(Json<'a>)) -> Result<(), JsonError> {
-    let mut i = skip_ws(text, 0);
-    if text.get(i) != Some(&b'[') {
-        return fail(i, "an array");
-    }
-    i = skip_ws(text, i + 1);
-    if text.get(i) == Some(&b']') {
-        return end(text, i + 1);
-    }
-    loop {
-        let (v, next) = value(text, i)?;
-        f(v);
-        i = skip_ws(text, next);
-        match text.get(i) {
-            Some(b',') => i += 1,
-            Some(b']') => return end(text, i + 1),
-            _ => return fail(i, "',' or ']'"),
+    let mut s = Scan::new(text);
+    let mut walk = || -> R<()> {
+        let mut i = skip_ws(text, 0);
+        if text.get(i) != Some(&b'[') {
+            return Err(s.fail(i, "an array"));
         }
-    }
+        i = skip_ws(text, i + 1);
+        if text.get(i) == Some(&b']') {
+            return s.end(i + 1);
+        }
+        loop {
+            let (v, next) = s.value(i)?;
+            f(v);
+            i = skip_ws(text, next);
+            match text.get(i) {
+                Some(b',') => i += 1,
+                Some(b']') => return s.end(i + 1),
+                _ => return Err(s.fail(i, "',' or ']'")),
+            }
+        }
+    };
+    walk().map_err(|Stop| s.err.clone())
 }
 
 /// Every member of an object, flattened to dotted names (`{"id": {"orig_h":
 /// ...}}` gives `id.orig_h`), calling `f` with the dotted name and each
-/// value that is not an object. Names are built in `scratch`.
-pub fn flat_members<'a>(
-    text: &'a [u8],
-    f: &mut dyn FnMut(&[u8], Json<'a>),
-) -> Result<(), JsonError> {
-    let mut scratch = Vec::new();
-    flat(text, &mut scratch, f, 0)
+/// value that is not an object, in text order. Nested objects are walked
+/// in place, once.
+pub fn flat_members<'a, F>(text: &'a [u8], f: &mut F) -> Result<(), JsonError>
+where
+    F: FnMut(&[u8], Json<'a>) + ?Sized,
+{
+    flat_picked(text, &mut |_| Some(()), &mut |k, (), v| f(k, v))
 }
 
-fn flat<'a>(
-    text: &'a [u8],
-    prefix: &mut Vec<u8>,
-    f: &mut dyn FnMut(&[u8], Json<'a>),
-    depth: usize,
-) -> Result<(), JsonError> {
-    if depth > 32 {
-        return fail(0, "nesting deeper than 32");
+/// [`flat_members`] calling `f` only with the members `pick` picks, and
+/// what it made of their names: `pick` is small and runs for every member,
+/// `f` for the few that matter (the whole line is checked all the same).
+pub fn flat_picked<'a, P, T, F>(text: &'a [u8], pick: &mut P, f: &mut F) -> Result<(), JsonError>
+where
+    P: FnMut(&[u8]) -> Option<T>,
+    F: FnMut(&[u8], T, Json<'a>) + ?Sized,
+{
+    let mut s = Scan::new(text);
+    let mut walk = || -> R<()> {
+        let i = skip_ws(text, 0);
+        if text.get(i) != Some(&b'{') {
+            return Err(s.fail(i, "an object"));
+        }
+        let mut name = Name::default();
+        let next = s.flat(i, &mut name, pick, f, 0)?;
+        s.end(next)
+    };
+    walk().map_err(|Stop| s.err.clone())
+}
+
+/// A dotted name being built: on the stack while it is short.
+struct Name {
+    inline: [u8; 128],
+    len: usize,
+    long: Vec<u8>,
+}
+
+impl Default for Name {
+    fn default() -> Self {
+        Name {
+            inline: [0; 128],
+            len: 0,
+            long: Vec::new(),
+        }
     }
-    let base = prefix.len();
-    let mut inner = Ok(());
-    members(text, |k, v| {
-        if base == 0 && !matches!(v, Json::Obj(_)) {
-            // A top-level member: its name as it is, no copy.
-            f(k, v);
-            return true;
+}
+
+impl Name {
+    fn get(&self) -> &[u8] {
+        if self.long.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.long
         }
-        prefix.truncate(base);
-        if base > 0 {
-            prefix.push(b'.');
-        }
-        prefix.extend_from_slice(k);
-        match v {
-            Json::Obj(o) => {
-                if let Err(e) = flat(o, prefix, f, depth + 1) {
-                    inner = Err(e);
-                    return false;
-                }
+    }
+
+    fn len(&self) -> usize {
+        self.get().len()
+    }
+
+    /// Appends `.key` (or `key` to an empty name).
+    fn push(&mut self, key: &[u8]) {
+        let dot = usize::from(self.len() > 0);
+        if self.long.is_empty() && self.len + dot + key.len() <= self.inline.len() {
+            if dot == 1 {
+                self.inline[self.len] = b'.';
             }
-            _ => f(prefix, v),
+            self.inline[self.len + dot..self.len + dot + key.len()].copy_from_slice(key);
+            self.len += dot + key.len();
+        } else {
+            if self.long.is_empty() {
+                self.long.extend_from_slice(&self.inline[..self.len]);
+            }
+            if dot == 1 {
+                self.long.push(b'.');
+            }
+            self.long.extend_from_slice(key);
         }
-        true
-    })?;
-    prefix.truncate(base);
-    inner
+    }
+
+    fn truncate(&mut self, len: usize) {
+        if self.long.is_empty() {
+            self.len = len;
+        } else if len <= self.inline.len() {
+            self.inline[..len].copy_from_slice(&self.long[..len]);
+            self.long.clear();
+            self.len = len;
+        } else {
+            self.long.truncate(len);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -438,10 +764,130 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_are_refused_in_strings_read() {
-        let m = collect("{\"a\":\"x\u{1}y\",\"b\":\"ok\"}").unwrap();
-        assert_eq!(m[0].1.str(), None);
-        assert_eq!(m[1].1.str().unwrap(), "ok");
+    fn refuses_what_is_not_json_in_values_not_read() {
+        for t in [
+            "{\"a\":\"x\u{1}y\",\"b\":\"ok\"}",
+            "{\"a\":\"x\ty\"}",
+            r#"{"a":"\q"}"#,
+            r#"{"a":"\u12"}"#,
+            r#"{"a":"\u12g4"}"#,
+            r#"{"a":[1 2]}"#,
+            r#"{"a":[1,]}"#,
+            r#"{"a":[,1]}"#,
+            r#"{"a":{"b" 1}}"#,
+            r#"{"a":{"b":1,}}"#,
+            r#"{"a":{1:2}}"#,
+            r#"{"a":[tru]}"#,
+            r#"{"a":[1.]}"#,
+            r#"{"a":[1e]}"#,
+            r#"{"a":[-]}"#,
+            r#"{"a":[01]}"#,
+            r#"{"a":{"b":[}]}"#,
+            r#"{"a":1.5.3}"#,
+        ] {
+            assert!(collect(t).is_err(), "{t:?} accepted");
+        }
+        let mut bad_utf8 = br#"{"a":"x","b":"#.to_vec();
+        bad_utf8.extend_from_slice(b"\"\xff\xfe\"}");
+        assert!(flat_members(&bad_utf8, &mut |_, _| {}).is_err());
+        let ok = "{\"a\":\"caf\u{e9} \u{1F600}\",\"b\":[{\"c\":[true,false,null,-0.5e+3,\"\\u00e9\\n\"]},{}],\"d\":{}}";
+        assert_eq!(collect(ok).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = |n: usize| format!("{{\"a\":{}1{}}}", "[".repeat(n), "]".repeat(n));
+        assert!(collect(&deep(128)).is_ok());
+        assert!(collect(&deep(129)).is_err());
+        let objects = |n: usize| format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n));
+        assert!(collect(&objects(33)).is_ok());
+        assert!(collect(&objects(34)).is_err());
+    }
+
+    #[test]
+    fn long_dotted_names() {
+        let k1 = "k".repeat(100);
+        let k2 = "m".repeat(100);
+        let line = format!("{{\"{k1}\":{{\"{k2}\":{{\"x\":1}},\"y\":2}},\"z\":3}}");
+        let m = collect(&line).unwrap();
+        let keys: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [format!("{k1}.{k2}.x"), format!("{k1}.y"), "z".to_string()]
+        );
+    }
+
+    #[test]
+    fn errors_say_where_in_the_line() {
+        let e = collect(r#"{"a":{"b":[1 2]}}"#).unwrap_err();
+        assert_eq!(e.at, 13);
+    }
+
+    /// Pieces of JSON, good and bad, to build lines from.
+    const PIECES: &[&str] = &[
+        "{",
+        "}",
+        "[",
+        "]",
+        ":",
+        ",",
+        " ",
+        "\"a\"",
+        "\"b\"",
+        "\"\\u00e9\\\"\"",
+        "\"\u{e9}\"",
+        "1",
+        "-0.5e3",
+        "0",
+        "true",
+        "null",
+        "\"x\\/y\"",
+        "\"\u{1}\"",
+        "01",
+        "1.",
+        "\"\\x\"",
+        "tru",
+        "\"",
+        "\\",
+        "-",
+        "e5",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn digit_runs(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40), from in 0usize..40) {
+            let mut want = from;
+            while bytes.get(want).is_some_and(u8::is_ascii_digit) {
+                want += 1;
+            }
+            proptest::prop_assert_eq!(digits_end(&bytes, from), want);
+        }
+
+        /// Whatever the line, the scanner accepts it exactly when serde_json
+        /// takes it for an object (nesting kept within both limits).
+        #[test]
+        fn accepts_what_serde_json_accepts(picks in proptest::collection::vec(0..PIECES.len(), 0..40)) {
+            let line: String = picks.iter().map(|&i| PIECES[i]).collect();
+            let depth = line.matches(['{', '[']).count();
+            proptest::prop_assume!(depth <= 32);
+            let ours = flat_members(line.as_bytes(), &mut |_, _| {}).is_ok();
+            let theirs = serde_json::from_str::<serde_json::Value>(&line).is_ok_and(|v| v.is_object());
+            proptest::prop_assert_eq!(ours, theirs, "{:?}", line);
+        }
+
+        /// Lines that are objects, cut or with one byte changed: the same.
+        #[test]
+        fn damaged_objects(cut in 0usize..200, at in 0usize..200, byte in proptest::num::u8::ANY) {
+            let good = r#"{"ts":1709294400.5,"id":{"orig_h":"10.0.0.5","p":[80,"x\"y",{"q":null}]},"s":"caf\u00e9","t":true,"n":-1e-3}"#;
+            let mut line = good.as_bytes().to_vec();
+            line.truncate(cut.min(line.len()));
+            if let Some(b) = line.get_mut(at) {
+                *b = byte;
+            }
+            let ours = flat_members(&line, &mut |_, _| {}).is_ok();
+            let theirs = serde_json::from_slice::<serde_json::Value>(&line).is_ok_and(|v| v.is_object());
+            proptest::prop_assert_eq!(ours, theirs, "{:?}", String::from_utf8_lossy(&line));
+        }
     }
 
     #[test]

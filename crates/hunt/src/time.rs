@@ -7,22 +7,56 @@ use vigil_pattern::Instant;
 
 /// Epoch seconds, with an optional fraction (Zeek's `ts`).
 pub fn epoch(s: &str) -> Option<Instant> {
-    let b = s.as_bytes();
-    let (neg, b) = match b.split_first() {
+    epoch_bytes(s.as_bytes())
+}
+
+/// [`epoch`] of the bytes of a JSON number or string.
+pub fn epoch_bytes(b: &[u8]) -> Option<Instant> {
+    // Zeek's form, ten digits, a dot and six: one pass, no checks twice.
+    if let [i @ .., b'.', f0, f1, f2, f3, f4, f5] = b {
+        if i.len() == 10 {
+            let mut secs = 0i64;
+            for &c in i {
+                if !c.is_ascii_digit() {
+                    return epoch_any(b);
+                }
+                secs = secs * 10 + i64::from(c - b'0');
+            }
+            let mut micros = 0u32;
+            for &c in [f0, f1, f2, f3, f4, f5] {
+                if !c.is_ascii_digit() {
+                    return epoch_any(b);
+                }
+                micros = micros * 10 + u32::from(c - b'0');
+            }
+            return Some(Instant {
+                secs,
+                nanos: micros * 1000,
+            });
+        }
+    }
+    epoch_any(b)
+}
+
+fn epoch_any(b: &[u8]) -> Option<Instant> {
+    let (neg, digits) = match b.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, b),
     };
-    let dot = b.iter().position(|&c| c == b'.').unwrap_or(b.len());
-    let (int, frac) = (&b[..dot], b.get(dot + 1..).unwrap_or_default());
+    let dot = digits
+        .iter()
+        .position(|&c| c == b'.')
+        .unwrap_or(digits.len());
+    let (int, frac) = (&digits[..dot], digits.get(dot + 1..).unwrap_or_default());
     if int.is_empty() || int.len() > 12 || !int.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    if dot < b.len() && frac.is_empty() {
+    if dot < digits.len() && frac.is_empty() {
         return None;
     }
     if !frac.iter().all(u8::is_ascii_digit) {
         // Exponent forms (1.7e9) are rare in logs; take them through f64.
-        let f: f64 = s.parse().ok()?;
+        let f: f64 = std::str::from_utf8(b).ok()?.parse().ok()?;
         return f
             .is_finite()
             .then(|| Instant { secs: 0, nanos: 0 }.add_seconds(f));
