@@ -53,17 +53,28 @@ impl RefTarget {
     pub fn type_for(self, value: &Val<'_>) -> &'static str {
         match (self, value) {
             (RefTarget::Fixed(t), _) => t,
-            (RefTarget::Addr | RefTarget::AddrOrDomain, Val::Str(s)) => {
-                if looks_v6(s) {
-                    "ipv6-addr"
-                } else if self == RefTarget::Addr || looks_v4(s) {
-                    "ipv4-addr"
-                } else {
-                    "domain-name"
-                }
-            }
+            (RefTarget::Addr | RefTarget::AddrOrDomain, Val::Str(s)) => match shape(s) {
+                Shape::V6 => "ipv6-addr",
+                Shape::V4 => "ipv4-addr",
+                Shape::Other if self == RefTarget::Addr => "ipv4-addr",
+                Shape::Other => "domain-name",
+            },
             (RefTarget::Addr, Val::Int(_)) => "ipv4-addr",
             (RefTarget::AddrOrDomain, Val::Int(_)) => "domain-name",
+        }
+    }
+
+    /// The place of [`RefTarget::type_for`] in [`RefTarget::types`].
+    pub fn type_index(self, value: &Val<'_>) -> usize {
+        match (self, value) {
+            (RefTarget::Fixed(_), _) | (RefTarget::Addr, Val::Int(_)) => 0,
+            (RefTarget::AddrOrDomain, Val::Int(_)) => 2,
+            (_, Val::Str(s)) => match shape(s) {
+                Shape::V6 => 1,
+                Shape::V4 => 0,
+                Shape::Other if self == RefTarget::Addr => 0,
+                Shape::Other => 2,
+            },
         }
     }
 
@@ -88,10 +99,33 @@ pub fn looks_v6(s: &str) -> bool {
 
 /// An IPv4 address or block (digits, dots, an optional `/n`).
 pub fn looks_v4(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|c| c.is_ascii_digit() || c == b'.' || c == b'/')
-        && s.contains('.')
+    shape(s) == Shape::V4
+}
+
+/// What a value looks like: [`looks_v6`], [`looks_v4`] or neither, in one
+/// pass over its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    V6,
+    V4,
+    Other,
+}
+
+fn shape(s: &str) -> Shape {
+    let (mut v4, mut dot) = (true, false);
+    for c in s.bytes() {
+        match c {
+            b':' => return Shape::V6,
+            b'.' => dot = true,
+            b'0'..=b'9' | b'/' => {}
+            _ => v4 = false,
+        }
+    }
+    if v4 && dot {
+        Shape::V4
+    } else {
+        Shape::Other
+    }
 }
 
 /// One STIX object path facts are written at.
@@ -169,6 +203,7 @@ macro_rules! builtin_paths {
         #[repr(u16)]
         pub enum P { $($name,)* }
         const BUILTIN: &[&str] = &[$($text,)*];
+        const _: () = assert!(BUILTIN.len() <= 64, "a Want has a bit per built-in path");
     };
 }
 
@@ -217,6 +252,60 @@ impl P {
     /// The path's number.
     pub fn id(self) -> PathId {
         self as PathId
+    }
+
+    /// Its bit in a [`Want`].
+    pub const fn bit(self) -> u64 {
+        1 << self as u64
+    }
+}
+
+/// Which facts an adapter must write: a bit per built-in path ([`P`]). An
+/// adapter given less than [`Want::ALL`] may leave out the facts of other
+/// paths, and then skips reading the fields only they come from; the facts
+/// of the paths wanted are the same as when reading everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Want(u64);
+
+impl Want {
+    /// Every fact.
+    pub const ALL: Want = Want(u64::MAX);
+
+    /// No fact (only the record's time).
+    pub const NONE: Want = Want(0);
+
+    /// The facts of these paths; a path that is not built-in makes it [`Want::ALL`].
+    pub fn of(paths: impl IntoIterator<Item = PathId>) -> Want {
+        let mut bits = 0u64;
+        for p in paths {
+            if usize::from(p) >= BUILTIN.len() {
+                return Want::ALL;
+            }
+            bits |= 1 << p;
+        }
+        Want(bits)
+    }
+
+    /// Whether some of these paths (bits of [`P::bit`]) are wanted.
+    #[inline]
+    pub fn any(self, paths: u64) -> bool {
+        self.0 & paths != 0
+    }
+
+    /// Whether every fact is wanted.
+    pub fn all(self) -> bool {
+        self == Want::ALL
+    }
+}
+
+/// Whether a path number is a built-in path's (a [`P`]).
+pub fn is_builtin(id: PathId) -> bool {
+    usize::from(id) < BUILTIN.len()
+}
+
+impl Default for Want {
+    fn default() -> Self {
+        Want::ALL
     }
 }
 
@@ -520,6 +609,23 @@ mod tests {
             .collect();
         v.sort_by_key(|(k, _)| k.parse::<usize>().unwrap());
         v.into_iter().map(|(_, v)| v).collect()
+    }
+
+    #[test]
+    fn type_index_is_the_place_of_type_for() {
+        for t in [
+            RefTarget::Addr,
+            RefTarget::AddrOrDomain,
+            RefTarget::Fixed("email-addr"),
+            RefTarget::Fixed("file"),
+        ] {
+            for v in ["10.0.0.1", "2001:db8::1", "a.example", "", "10.0.0.0/8"] {
+                let v = Val::Str(v.into());
+                assert_eq!(t.types()[t.type_index(&v)], t.type_for(&v));
+            }
+            let v = Val::Int(7);
+            assert_eq!(t.types()[t.type_index(&v)], t.type_for(&v));
+        }
     }
 
     #[test]

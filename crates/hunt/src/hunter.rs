@@ -16,8 +16,16 @@
 //! referenced object's own path (`ipv4-addr:value`). A set path of a type the
 //! record may hold that is none of these (`protocols[0]`, a key the adapters
 //! never write) makes every record holding that type go the full way.
+//!
+//! The pre-filter looks at the facts of few paths (with 100,000 address and
+//! domain indicators: addresses, domain names and DNS answers), so an
+//! adapter need not read the rest of a record to have it skipped: a record
+//! read with only [`Hunter::want`]'s facts is kept or skipped exactly as the
+//! whole record would be (facts of other paths never decide), and one that
+//! is kept is read again whole ([`Hunter::record_read`]) before it is built
+//! into an observation, so what is matched is always the whole record.
 
-use crate::fact::{observation, FieldPath, PathTable, Record, Val};
+use crate::fact::{is_builtin, observation, FieldPath, PathTable, Record, RefTarget, Val, Want};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use vigil_pattern::ast::{ObjectPath, Step};
@@ -50,15 +58,21 @@ pub const REMEMBERED: usize = 1 << 16;
 /// The set paths to probe for facts of one path.
 #[derive(Debug, Default, Clone)]
 struct PathProbe {
-    /// Set paths the value is looked up on whatever it is.
-    direct: Vec<u32>,
-    /// For a path through a reference: set paths by the referenced object's
-    /// type (`ipv4-addr`, `ipv6-addr`, `domain-name`, ...).
-    target: Vec<(&'static str, Vec<u32>)>,
     /// Whether a fact on this path makes the record go the full way.
     full: bool,
-    /// The same, for the referenced object's types.
-    full_target: Vec<&'static str>,
+    /// Whether facts on this path are looked at at all.
+    used: bool,
+    /// Set paths the value is looked up on whatever it is.
+    direct: Vec<u32>,
+    /// For a path through a reference: what the reference points at, and
+    /// the set paths by the referenced object's type (`ipv4-addr`,
+    /// `ipv6-addr`, `domain-name`, ...), in the order of
+    /// [`RefTarget::types`].
+    via: Option<RefTarget>,
+    target: Vec<Vec<u32>>,
+    /// The referenced object's types that make the record go the full way,
+    /// likewise.
+    full_target: Vec<bool>,
 }
 
 /// What to probe, for every path of a table, against one set.
@@ -66,6 +80,7 @@ struct PathProbe {
 pub struct Probes {
     paths: Vec<PathProbe>,
     always: bool,
+    want: Want,
 }
 
 fn key_steps(keys: &[String]) -> Vec<Step> {
@@ -139,12 +154,15 @@ impl Probes {
                     continue;
                 };
                 covered.insert(id);
-                match target {
-                    None => probe.direct.push(id),
-                    Some(t) => match probe.target.iter_mut().find(|(x, _)| *x == t) {
-                        Some((_, v)) => v.push(id),
-                        None => probe.target.push((t, vec![id])),
-                    },
+                match (target, &p.via) {
+                    (Some(t), Some((_, via))) => {
+                        let types = via.types();
+                        probe.target.resize(types.len(), Vec::new());
+                        if let Some(k) = types.iter().position(|x| *x == t) {
+                            probe.target[k].push(id);
+                        }
+                    }
+                    _ => probe.direct.push(id),
                 }
             }
             paths.push(probe);
@@ -159,52 +177,69 @@ impl Probes {
         for ((_, p), probe) in table.iter().zip(paths.iter_mut()) {
             probe.full = full_types.contains(&p.object_type);
             if let Some((_, t)) = &p.via {
-                probe.full_target = t
-                    .types()
-                    .iter()
-                    .copied()
-                    .filter(|t| full_types.contains(*t))
-                    .collect();
+                probe.via = Some(*t);
+                probe.full_target = t.types().iter().map(|t| full_types.contains(*t)).collect();
             }
+            probe.used = probe.full
+                || !probe.direct.is_empty()
+                || probe.target.iter().any(|ids| !ids.is_empty())
+                || probe.full_target.contains(&true);
         }
+        let always = set.anchored_always();
+        let want = if always {
+            Want::ALL
+        } else {
+            Want::of(
+                table
+                    .iter()
+                    .zip(&paths)
+                    .filter(|((id, _), probe)| probe.used && is_builtin(*id))
+                    .map(|((id, _), _)| id),
+            )
+        };
         Probes {
             paths,
-            always: set.anchored_always(),
+            always,
+            want,
         }
     }
 
+    /// The facts [`Probes::wanted`] looks at (those of built-in paths).
+    pub fn want(&self) -> Want {
+        self.want
+    }
+
     /// Whether some fact of `rec` may make a candidate in `set`.
-    pub fn wanted(&self, set: &mut IndicatorSet, table: &PathTable, rec: &Record<'_>) -> bool {
+    pub fn wanted(&self, set: &mut IndicatorSet, rec: &Record<'_>) -> bool {
         if self.always {
             return true;
         }
+        let hit = |set: &mut IndicatorSet, ids: &[u32], val: &Val<'_>| {
+            ids.iter().any(|&id| match val {
+                Val::Str(s) => set.probe_str(id, s),
+                Val::Int(i) => set.probe_num(id, *i as f64),
+            })
+        };
         for f in &rec.facts {
-            let probe = &self.paths[f.path as usize];
+            let Some(probe) = self.paths.get(usize::from(f.path)) else {
+                continue;
+            };
+            if !probe.used {
+                continue;
+            }
             if probe.full {
                 return true;
             }
-            if probe.direct.is_empty() && probe.target.is_empty() && probe.full_target.is_empty() {
-                continue;
-            }
-            let hit = |set: &mut IndicatorSet, ids: &[u32]| {
-                ids.iter().any(|&id| match &f.val {
-                    Val::Str(s) => set.probe_str(id, s),
-                    Val::Int(i) => set.probe_num(id, *i as f64),
-                })
-            };
-            if hit(set, &probe.direct) {
+            if hit(set, &probe.direct, &f.val) {
                 return true;
             }
-            if !probe.target.is_empty() || !probe.full_target.is_empty() {
-                let Some((_, target)) = &table.get(f.path).via else {
-                    continue;
-                };
-                let ty = target.type_for(&f.val);
-                if probe.full_target.contains(&ty) {
+            if let Some(target) = probe.via {
+                let k = target.type_index(&f.val);
+                if probe.full_target.get(k) == Some(&true) {
                     return true;
                 }
-                if let Some((_, ids)) = probe.target.iter().find(|(t, _)| *t == ty) {
-                    if hit(set, ids) {
+                if let Some(ids) = probe.target.get(k) {
+                    if hit(set, ids, &f.val) {
                         return true;
                     }
                 }
@@ -247,11 +282,45 @@ impl Hunter {
     /// Feeds one record; appends the matches it completes to `out`. `loc` is
     /// called only when the record is kept.
     pub fn record(&mut self, rec: &Record<'_>, loc: impl FnOnce() -> Loc, out: &mut Vec<Found>) {
-        if !self.probes.wanted(&mut self.set, &self.table, rec) {
+        if !self.probes.wanted(&mut self.set, rec) {
             return;
         }
         self.built += 1;
         let obs = observation(&self.table, rec);
+        self.observation(obs, loc(), out);
+    }
+
+    /// The facts the pre-filter looks at: what an adapter must read of a
+    /// record ([`crate::adapters::read`]) for [`Hunter::record_read`].
+    pub fn want(&self) -> Want {
+        self.probes.want()
+    }
+
+    /// [`Hunter::record`] for a record read with only `want`'s facts: when
+    /// it is kept (as the whole record would be), `whole` reads it again
+    /// with every fact into the record given (`false` if it cannot), and
+    /// that is what is matched.
+    pub fn record_read<'a>(
+        &mut self,
+        rec: &Record<'a>,
+        want: Want,
+        whole: impl FnOnce(&mut Record<'a>) -> bool,
+        loc: impl FnOnce() -> Loc,
+        out: &mut Vec<Found>,
+    ) {
+        if want.all() {
+            return self.record(rec, loc, out);
+        }
+        if !self.probes.wanted(&mut self.set, rec) {
+            return;
+        }
+        self.built += 1;
+        let mut full = Record::default();
+        let obs = if whole(&mut full) {
+            observation(&self.table, &full)
+        } else {
+            observation(&self.table, rec)
+        };
         self.observation(obs, loc(), out);
     }
 
@@ -285,7 +354,7 @@ impl Hunter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fact::{Record, P};
+    use crate::fact::{Record, Want, P};
     use vigil_pattern::{Entry, Instant, Pattern};
 
     fn hunter(patterns: &[&str]) -> Hunter {
@@ -381,6 +450,66 @@ mod tests {
         );
         assert_eq!(hits, vec![("indicator--0".to_string(), vec![2])]);
         assert_eq!(h.built, 2);
+    }
+
+    #[test]
+    fn records_read_for_the_prefilter_alone_give_the_same_hits() {
+        use crate::adapters::read;
+        use crate::Format;
+        let lines = [
+            r#"{"ts":1.0,"id.orig_h":"10.0.0.1","id.orig_p":5,"id.resp_h":"203.0.113.9","id.resp_p":443,"proto":"tcp","service":"ssl","orig_bytes":7}"#,
+            r#"{"ts":2.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.2","id.resp_p":80,"proto":"tcp"}"#,
+            r#"{"ts":3.0,"id.orig_h":"10.0.0.1","id.resp_h":"10.0.0.53","id.resp_p":53,"proto":"udp","query":"evil.example","answers":["198.51.100.2"]}"#,
+            r#"{"ts":4.0,"id.orig_h":"10.0.0.1","id.resp_h":"198.51.100.1","id.resp_p":443,"proto":"tcp"}"#,
+            r#"{"ts":5.0,"id.orig_h":"10.0.0.1","id.resp_h":"198.51.100.1","id.resp_p":8443,"proto":"tcp"}"#,
+            r#"{"ts":6.0,"id.orig_h":"10.0.0.1","id.resp_h":"198.51.100.3","id.resp_p":80,"host":"web.example","uri":"/x"}"#,
+        ];
+        let patterns = [
+            "[network-traffic:dst_ref.value = '203.0.113.9' AND network-traffic:protocols[*] = 'ssl']",
+            "[domain-name:value = 'evil.example']",
+            "[network-traffic:dst_ref.value = '198.51.100.1' AND network-traffic:dst_port = 8443]",
+            "[ipv4-addr:value = '198.51.100.2'] FOLLOWEDBY [url:value = 'http://web.example/x']",
+        ];
+        let run = |partial: bool| {
+            let mut h = hunter(&patterns);
+            let want = if partial { h.want() } else { Want::ALL };
+            let mut out = Vec::new();
+            for (i, l) in lines.iter().enumerate() {
+                let mut rec = Record::default();
+                read(Format::Zeek, None, l.as_bytes(), &mut rec, want).unwrap();
+                let loc = || Loc {
+                    file: Arc::from("f"),
+                    line: i as u64 + 1,
+                };
+                let whole = |r: &mut Record<'_>| {
+                    read(Format::Zeek, None, l.as_bytes(), r, Want::ALL).is_ok()
+                };
+                h.record_read(&rec, want, whole, loc, &mut out);
+            }
+            let hits: Vec<(String, Vec<u64>, String)> = out
+                .iter()
+                .map(|f| {
+                    let recs = f.records.iter().flatten();
+                    (
+                        f.indicator.to_string(),
+                        recs.clone().map(|(l, _)| l.line).collect(),
+                        recs.map(|(_, o)| {
+                            let sorted: std::collections::BTreeMap<_, _> =
+                                o.objects.iter().collect();
+                            format!("{sorted:?}")
+                        })
+                        .collect(),
+                    )
+                })
+                .collect();
+            (hits, h.built, want)
+        };
+        let (whole, built, _) = run(false);
+        let (partial, built_partial, want) = run(true);
+        assert!(!want.all());
+        assert_eq!(whole.len(), 4, "{whole:?}");
+        assert_eq!(partial, whole);
+        assert_eq!(built_partial, built);
     }
 
     #[test]

@@ -825,6 +825,10 @@ impl IndicatorSet {
         if self.eq.contains_key(&key_hash(path, KeyRef::Str(s))) {
             return true;
         }
+        // Most sets hold equalities only: no second and third lookup then.
+        if self.regexes.is_empty() && self.cidr_lens.is_empty() {
+            return false;
+        }
         if let Some(ri) = self.regexes.get(&path) {
             match &ri.set {
                 Some(set) => {
