@@ -323,6 +323,7 @@ fn stages(passes: usize) {
     for (label, want) in [
         ("every fact", Want::ALL),
         ("the pre-filter's facts", h.want()),
+        ("no fact (the time only)", Want::NONE),
     ] {
         let mut spare = Some(Record::default());
         let read = best_of(passes, || {

@@ -381,7 +381,10 @@ impl<'a> Conn<'a> {
             || self.dst.is_some()
             || self.sport.is_some()
             || self.dport.is_some();
-        let version = ip_version(self.dst.as_ref());
+        let version = match &names {
+            [None, None] => "",
+            _ => ip_version(self.dst.as_ref()),
+        };
         rec.opt_str(P::NtSrc, self.src.take());
         rec.opt_str(P::NtDst, self.dst.take());
         rec.opt_int(P::NtSrcPort, self.sport);

@@ -112,16 +112,32 @@ enum Shape {
 }
 
 fn shape(s: &str) -> Shape {
-    let (mut v4, mut dot) = (true, false);
-    for c in s.bytes() {
-        match c {
-            b':' => return Shape::V6,
-            b'.' => dot = true,
-            b'0'..=b'9' | b'/' => {}
-            _ => v4 = false,
+    // Without a branch per byte (digits and dots alternate unpredictably):
+    // each byte's classes, or-ed and and-ed.
+    const COLON: u8 = 1;
+    const DOT: u8 = 2;
+    const V4: u8 = 4;
+    const CLASS: [u8; 256] = {
+        let mut t = [0u8; 256];
+        let mut c = b'0';
+        while c <= b'9' {
+            t[c as usize] = V4;
+            c += 1;
         }
+        t[b'/' as usize] = V4;
+        t[b'.' as usize] = V4 | DOT;
+        t[b':' as usize] = COLON;
+        t
+    };
+    let (mut any, mut all) = (0u8, V4);
+    for c in s.bytes() {
+        let k = CLASS[usize::from(c)];
+        any |= k;
+        all &= k;
     }
-    if v4 && dot {
+    if any & COLON != 0 {
+        Shape::V6
+    } else if all & V4 != 0 && any & DOT != 0 {
         Shape::V4
     } else {
         Shape::Other

@@ -241,19 +241,23 @@ impl<'a> Scan<'a> {
             let lo = stops(u64::from_le_bytes(lo.try_into().unwrap_or_default()), HIGH);
             let hi = stops(u64::from_le_bytes(hi.try_into().unwrap_or_default()), HIGH);
             let m = u128::from(hi) << 64 | u128::from(lo);
+            if m == 0 {
+                // Sixteen plain bytes: the rest from there.
+                return self.string_end_slow(i, i + 16);
+            }
             let j = i + (m.trailing_zeros() / 8) as usize;
-            if m != 0 && self.t[j] == b'"' {
+            if self.t[j] == b'"' {
                 return Ok((j + 1, false));
             }
         }
-        self.string_end_slow(i)
+        self.string_end_slow(i, i)
     }
 
-    /// [`Scan::string_end`] for any string.
+    /// [`Scan::string_end`] for any string starting at `start`, its bytes
+    /// before `i` plain (no stop).
     #[inline(never)]
-    fn string_end_slow(&mut self, mut i: usize) -> R<(usize, bool)> {
+    fn string_end_slow(&mut self, start: usize, mut i: usize) -> R<(usize, bool)> {
         let t = self.t;
-        let start = i;
         let mut escaped = false;
         // HIGH until a non-ASCII byte is met; then the string is checked as
         // UTF-8 once it ends.
@@ -326,15 +330,25 @@ impl<'a> Scan<'a> {
     /// The end of the number starting at `i` (RFC 8259's grammar).
     #[inline(always)]
     fn number_end(&mut self, i: usize) -> R<usize> {
-        // Most numbers of a log are whole and positive: `[1-9][0-9]*` then
-        // what follows a value.
-        if let Some(b'1'..=b'9') = self.t.get(i) {
-            let j = digits_end(self.t, i + 1);
-            if let Some(b',' | b'}' | b']') = self.t.get(j) {
-                return Ok(j);
+        // Most numbers of a log are plain: `0`, `[1-9][0-9]*`, with a
+        // fraction or not, then what follows a value.
+        let t = self.t;
+        let mut j = match t.get(i) {
+            Some(b'1'..=b'9') => digits_end(t, i + 1),
+            Some(b'0') => i + 1,
+            _ => return self.number_end_slow(i),
+        };
+        if t.get(j) == Some(&b'.') {
+            let k = digits_end(t, j + 1);
+            if k == j + 1 {
+                return self.number_end_slow(i);
             }
+            j = k;
         }
-        self.number_end_slow(i)
+        match t.get(j) {
+            Some(b',' | b'}' | b']') => Ok(j),
+            _ => self.number_end_slow(i),
+        }
     }
 
     /// [`Scan::number_end`] for any number.
