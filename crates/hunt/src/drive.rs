@@ -4,8 +4,8 @@
 //! feeds the hunter. A line that gives no record is reported and counted;
 //! nothing stops the hunt.
 
-use crate::adapters::{self, Mapping, Unreadable};
-use crate::fact::Record;
+use crate::adapters::{self, Mapping};
+use crate::fact::{Record, Want};
 use crate::hunter::{Found, Hunter, Loc};
 use crate::retain::Retainer;
 use crate::Format;
@@ -243,18 +243,12 @@ impl Driver {
         problems: &mut Vec<Problem>,
     ) {
         let mut rec = self.record.take().unwrap_or_default().recycle();
-        let result = match format {
-            Format::Zeek => adapters::zeek(text, &mut rec),
-            Format::Suricata => adapters::suricata(text, &mut rec),
-            Format::Ecs => adapters::ecs(text, &mut rec),
-            Format::Mapping => match &self.mapping {
-                Some(m) => m.read(text, &mut rec),
-                None => Err(Unreadable::Record(
-                    "--format mapping needs --mapping FILE".into(),
-                )),
-            },
-            Format::Stix => unreachable!(),
+        // Only the facts the pre-filter looks at, unless all are retained.
+        let want = match self.retainer {
+            None => self.hunter.want(),
+            Some(_) => Want::ALL,
         };
+        let result = adapters::read(format, self.mapping.as_ref(), text, &mut rec, want);
         match result {
             Err(e) => {
                 self.counts.unparseable += 1;
@@ -272,8 +266,11 @@ impl Driver {
                     if let Some(r) = &mut self.retainer {
                         r.add(&rec);
                     }
-                    self.hunter.record(
+                    let mapping = self.mapping.as_ref();
+                    self.hunter.record_read(
                         &rec,
+                        want,
+                        |whole| adapters::read(format, mapping, text, whole, Want::ALL).is_ok(),
                         || Loc {
                             file: file.clone(),
                             line,
