@@ -2,7 +2,7 @@
 //! ISO 8601 with any offset (`2024-03-01T12:00:00.123456+0100`,
 //! `...+01:00`, `...Z`), to [`Instant`] in UTC.
 
-use vigil_pattern::time::{days_from_civil, days_in_month};
+use vigil_pattern::time::{days_from_civil, valid_civil};
 use vigil_pattern::Instant;
 
 /// Epoch seconds, with an optional fraction (Zeek's `ts`).
@@ -96,13 +96,7 @@ pub fn iso(s: &str) -> Option<Instant> {
     }
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo)
-        || d == 0
-        || d > days_in_month(y, mo)
-        || h > 23
-        || mi > 59
-        || sec > 60
-    {
+    if !valid_civil(y, mo, d, h, mi, sec) {
         return None;
     }
     let mut i = 19;

@@ -47,13 +47,7 @@ impl Instant {
             }
             _ => return None,
         };
-        if !(1..=12).contains(&mo)
-            || d == 0
-            || d > days_in_month(y, mo)
-            || h > 23
-            || mi > 59
-            || sec > 60
-        {
+        if !valid_civil(y, mo, d, h, mi, sec) {
             return None;
         }
         let days = days_from_civil(i64::from(y), mo, d);
@@ -104,6 +98,16 @@ pub fn is_leap(y: u32) -> bool {
 }
 
 /// Days in month `m` (1..=12) of year `y`; 0 for a month out of range.
+/// Whether a calendar date and time of day exist (a leap second allowed).
+pub fn valid_civil(y: u32, mo: u32, d: u32, h: u32, mi: u32, sec: u32) -> bool {
+    (1..=12).contains(&mo)
+        && d != 0
+        && d <= days_in_month(y, mo)
+        && h <= 23
+        && mi <= 59
+        && sec <= 60
+}
+
 pub fn days_in_month(y: u32, m: u32) -> u32 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
