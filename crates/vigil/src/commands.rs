@@ -131,6 +131,7 @@ fn ensure_attack(store: &mut SqliteStore, progress: bool) -> Result<Option<impor
         import::Options {
             lenient: false,
             progress,
+            collection: None,
         },
     )?;
     if !report.clean() {
@@ -243,7 +244,15 @@ fn import_cmd(g: &Global, paths: &[std::path::PathBuf], lenient: bool, quiet: bo
         inputs.push(input::open(f)?);
     }
     let progress = !quiet && std::io::stderr().is_terminal();
-    let report = import::run(&mut store, inputs, import::Options { lenient, progress })?;
+    let report = import::run(
+        &mut store,
+        inputs,
+        import::Options {
+            lenient,
+            progress,
+            collection: None,
+        },
+    )?;
     drop(store);
     crate::admin::record_import(g, &report)?;
     let mut out = stdout();

@@ -105,6 +105,11 @@ pub struct HuntArgs {
     /// (remembered: later hunts retain too; see `vigil retention`).
     #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub retain: Option<u32>,
+    /// Also add the sightings (with their observed-data, SCOs and the
+    /// source's identity) to this TAXII collection (its id; see `vigil
+    /// collection list`), so TAXII clients read them.
+    #[arg(long, value_name = "ID")]
+    pub collection: Option<String>,
     /// Do not record sightings or retain observables: only print hits.
     #[arg(long)]
     pub dry_run: bool,
@@ -387,10 +392,16 @@ pub(crate) struct Sightings {
     observed_this_run: HashMap<String, usize>,
     /// The indicators whose sightings were written so far.
     pub(crate) written: HashSet<String>,
+    /// The TAXII collection they are added to.
+    collection: Option<String>,
 }
 
 impl Sightings {
-    pub(crate) fn new(source: String, markings: Vec<String>) -> Sightings {
+    pub(crate) fn new(
+        source: String,
+        markings: Vec<String>,
+        collection: Option<String>,
+    ) -> Sightings {
         let identity = sighting::source_identity(&source, &markings);
         let source_id = identity["id"].as_str().unwrap_or_default().to_string();
         Sightings {
@@ -402,6 +413,7 @@ impl Sightings {
             ids: HashSet::new(),
             observed_this_run: HashMap::new(),
             written: HashSet::new(),
+            collection,
         }
     }
 
@@ -499,6 +511,7 @@ impl Sightings {
             import::Options {
                 lenient: true,
                 progress: false,
+                collection: self.collection.clone(),
             },
         )?;
         if report.invalid > 0 {
@@ -532,13 +545,31 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
     let markings = marking_ids(&a.marking)?;
     let source = a.source.clone().unwrap_or_else(host_name);
     let since = a.since.as_deref().map(since_instant).transpose()?;
+    if let Some(c) = &a.collection {
+        if a.dry_run {
+            bail!("--collection names where sightings go; it does not go with --dry-run");
+        }
+        if vigil_store::Accounts::open(&g.data)?
+            .collection(c)?
+            .is_none()
+        {
+            bail!("--collection {c}: no such TAXII collection (see `vigil collection list`)");
+        }
+    }
     if a.dry_run && a.retain.is_some() {
         bail!("--retain records what is read; it does not go with --dry-run");
     }
     let mut retention = if a.dry_run {
         None
     } else {
-        crate::retro::Retention::for_hunt(&g.data, a.retain, &source, &markings, newest.as_deref())?
+        crate::retro::Retention::for_hunt(
+            &g.data,
+            a.retain,
+            &source,
+            &markings,
+            a.collection.as_deref(),
+            newest.as_deref(),
+        )?
     };
     let mut table = PathTable::new();
     let (format, mapping) = match (&a.mapping, a.format) {
@@ -620,7 +651,8 @@ fn hunt(g: &Global, a: HuntArgs) -> Result<i32> {
     }
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut names = Names::new(&store);
-    let mut sightings = (!a.dry_run).then(|| Sightings::new(source.clone(), markings.clone()));
+    let mut sightings = (!a.dry_run)
+        .then(|| Sightings::new(source.clone(), markings.clone(), a.collection.clone()));
     let mut hits = 0u64;
     let mut hit_indicators: HashSet<Arc<str>> = HashSet::new();
     let mut found: Vec<Found> = Vec::new();

@@ -25,12 +25,14 @@ use vigil_store::{PutOutcome, Record, WriteStore};
 const MAX_LISTED: usize = 1000;
 
 /// Import settings.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
     /// Commit the valid objects of an input that has invalid ones.
     pub lenient: bool,
     /// Draw a progress bar on stderr (only drawn when stderr is a terminal).
     pub progress: bool,
+    /// Also add each object written to this TAXII collection (by id).
+    pub collection: Option<String>,
 }
 
 /// One invalid object, located.
@@ -147,7 +149,7 @@ pub fn run(
         let r = import_one(
             store,
             input,
-            opts,
+            &opts,
             &mut seen,
             &mut report.by_type,
             &bar,
@@ -202,7 +204,7 @@ pub(crate) fn progress_bar(enabled: bool, total: Option<u64>) -> ProgressBar {
 fn import_one(
     store: &mut dyn WriteStore,
     input: Input,
-    opts: Options,
+    opts: &Options,
     seen: &mut IdSet,
     by_type: &mut BTreeMap<String, u64>,
     bar: &ProgressBar,
@@ -256,7 +258,13 @@ fn import_one(
                 if !writing {
                     continue;
                 }
-                match import.put(&record)? {
+                let outcome = import.put(&record)?;
+                if let Some(c) = &opts.collection {
+                    if !matches!(outcome, PutOutcome::Conflict) {
+                        import.collect(c, &record)?;
+                    }
+                }
+                match outcome {
                     PutOutcome::Added => rep.added += 1,
                     PutOutcome::Updated => rep.updated += 1,
                     PutOutcome::Older => rep.older += 1,

@@ -243,6 +243,7 @@ fn import_page(data: &Path, page: ObjectsPage, name: String) -> Result<Report> {
         import::Options {
             lenient: true,
             progress: false,
+            collection: None,
         },
     )
 }

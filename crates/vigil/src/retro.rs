@@ -117,6 +117,7 @@ impl Retention {
         days: Option<u32>,
         source: &str,
         markings: &[String],
+        collection: Option<&str>,
         loaded: Option<&str>,
     ) -> Result<Option<Retention>> {
         let mut ret = match days {
@@ -137,7 +138,7 @@ impl Retention {
                 ret.set_checked_added(l)?;
             }
         }
-        let sid = ret.source(source, markings)?;
+        let sid = ret.source(source, markings, collection)?;
         Ok(Some(Retention {
             ret,
             sid,
@@ -284,10 +285,10 @@ fn check(
     report.indicators = intel.set.len();
     if report.indicators > 0 {
         intel.load_related(&store)?;
-        let sources: HashMap<i64, (String, Vec<String>)> = ret
+        let sources: HashMap<i64, (String, Vec<String>, Option<String>)> = ret
             .sources()?
             .into_iter()
-            .map(|s| (s.sid, (s.name, s.markings)))
+            .map(|s| (s.sid, (s.name, s.markings, s.collection)))
             .collect();
         // Every path retained, numbered before the hunter works out its probes.
         let mut table = PathTable::new();
@@ -329,17 +330,17 @@ fn check(
         report.hits = hits.len() as u64;
         let mut by_source: HashMap<i64, Sightings> = HashMap::new();
         for h in &hits {
-            let (name, markings) = sources
+            let (name, markings, collection) = sources
                 .get(&h.row.sid)
                 .cloned()
-                .unwrap_or_else(|| ("unknown".into(), Vec::new()));
+                .unwrap_or_else(|| ("unknown".into(), Vec::new(), None));
             each(h, &intel, &name)?;
             if dry_run {
                 continue;
             }
             let s = by_source
                 .entry(h.row.sid)
-                .or_insert_with(|| Sightings::new(name, markings));
+                .or_insert_with(|| Sightings::new(name, markings, collection));
             let obs = retain::observation_of(
                 &table,
                 ids[&h.row.path],

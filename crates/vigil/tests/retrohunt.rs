@@ -96,8 +96,9 @@ fn retention(data: &Path) -> Value {
     v
 }
 
-/// Hunts the logs with retention on, then deletes them; A hit live.
-fn hunted_store(dir: &TempDir) -> std::path::PathBuf {
+/// Hunts the logs with retention on (sightings also going to TAXII
+/// `collection`, created here, when given), then deletes them; A hit live.
+fn hunted_store(dir: &TempDir, collection: Option<&str>) -> std::path::PathBuf {
     let data = dir.join("data");
     let file = dir.join("a.json");
     write_json(
@@ -111,6 +112,10 @@ fn hunted_store(dir: &TempDir) -> std::path::PathBuf {
     );
     let out = run(vigil(&data, &["import", "-q", file.to_str().unwrap()]));
     assert!(out.status.success(), "{}", stderr(&out));
+    if let Some(c) = collection {
+        let out = run(vigil(&data, &["collection", "add", "intel", "--id", c]));
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
     let files = logs(dir.path());
     let mut args = vec![
         "hunt",
@@ -124,6 +129,9 @@ fn hunted_store(dir: &TempDir) -> std::path::PathBuf {
     ];
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     args.extend(names.iter().map(String::as_str));
+    if let Some(c) = collection {
+        args.extend(["--collection", c]);
+    }
     let out = run(vigil(&data, &args));
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
@@ -143,7 +151,7 @@ fn hunted_store(dir: &TempDir) -> std::path::PathBuf {
 #[test]
 fn an_imported_indicator_is_sighted_from_retained_observables() {
     let dir = TempDir::new("retro-import");
-    let data = hunted_store(&dir);
+    let data = hunted_store(&dir, None);
     let r = retention(&data);
     assert_eq!(r["retain_days"], 30);
     assert_eq!(r["sources"], 1);
@@ -279,7 +287,7 @@ fn an_imported_indicator_is_sighted_from_retained_observables() {
 #[test]
 fn retrohunt_on_demand_prints_what_it_finds() {
     let dir = TempDir::new("retro-demand");
-    let data = hunted_store(&dir);
+    let data = hunted_store(&dir, None);
     // Written while retention was off for the import path: mark them checked
     // by nothing, then ask on demand (dry run first: nothing recorded).
     let out = run(vigil(&data, &["retention", "off"]));
@@ -403,10 +411,8 @@ fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, String) {
 #[test]
 fn a_taxii_post_to_serve_is_retro_hunted() {
     let dir = TempDir::new("retro-taxii");
-    let data = hunted_store(&dir);
     let coll = "2f3bbd2c-4a5d-4bd9-8b4e-5f9c6b1d7e01";
-    let out = run(vigil(&data, &["collection", "add", "intel", "--id", coll]));
-    assert!(out.status.success(), "{}", stderr(&out));
+    let data = hunted_store(&dir, Some(coll));
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
@@ -459,17 +465,28 @@ fn a_taxii_post_to_serve_is_retro_hunted() {
         &envelope.to_string(),
     );
     assert_eq!(status, 202, "{body}");
-    // serve's retro-hunter looks every few seconds.
+    // serve's retro-hunter looks every few seconds; the sighting goes to
+    // the collection the source's hunt named, beside the live one of A.
     let deadline = Instant::now() + Duration::from_secs(60);
+    let path = format!("/taxii2/api/collections/{coll}/objects/?match[type]=sighting");
     loop {
-        if let Some(s) = sighting_of(&data, B) {
+        let (status, body) = http(port, "GET", &path, "");
+        assert_eq!(status, 200, "{body}");
+        let page: Value = serde_json::from_str(&body).unwrap();
+        let sightings = page["objects"].as_array().cloned().unwrap_or_default();
+        if let Some(s) = sightings.iter().find(|s| s["sighting_of_ref"] == B) {
             assert_eq!(s["count"], 3);
+            assert!(
+                sightings.iter().any(|s| s["sighting_of_ref"] == A),
+                "{body}"
+            );
             break;
         }
         assert!(
             Instant::now() < deadline,
-            "no sighting of B after the TAXII post"
+            "no sighting of B in the collection after the TAXII post: {body}"
         );
         std::thread::sleep(Duration::from_millis(500));
     }
+    assert_eq!(sighting_of(&data, B).unwrap()["count"], 3);
 }

@@ -25,7 +25,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITH
 CREATE TABLE IF NOT EXISTS sources (
     sid      INTEGER PRIMARY KEY,
     name     TEXT NOT NULL UNIQUE,
-    markings TEXT NOT NULL
+    markings TEXT NOT NULL,
+    collection TEXT
 );
 CREATE TABLE IF NOT EXISTS paths (pid INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS observables (
@@ -55,6 +56,8 @@ pub struct RetainedSource {
     pub name: String,
     /// The marking-definition ids its sightings carry.
     pub markings: Vec<String>,
+    /// The TAXII collection its sightings are added to.
+    pub collection: Option<String>,
 }
 
 /// One retained observable.
@@ -185,14 +188,21 @@ impl Retained {
         Ok(())
     }
 
-    /// The number of the source `name`, added if new; its markings are updated.
-    pub fn source(&mut self, name: &str, markings: &[String]) -> Result<i64> {
+    /// The number of the source `name`, added if new; its markings and
+    /// collection are updated.
+    pub fn source(
+        &mut self,
+        name: &str,
+        markings: &[String],
+        collection: Option<&str>,
+    ) -> Result<i64> {
         let m = serde_json::to_string(markings).unwrap_or_else(|_| "[]".into());
         self.write(|tx| {
             tx.execute(
-                "INSERT INTO sources (name, markings) VALUES (?1, ?2) \
-                 ON CONFLICT (name) DO UPDATE SET markings = excluded.markings",
-                params![name, m],
+                "INSERT INTO sources (name, markings, collection) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (name) DO UPDATE SET markings = excluded.markings, \
+                 collection = excluded.collection",
+                params![name, m, collection],
             )?;
             tx.query_row("SELECT sid FROM sources WHERE name = ?1", [name], |r| {
                 r.get(0)
@@ -204,13 +214,14 @@ impl Retained {
     pub fn sources(&self) -> Result<Vec<RetainedSource>> {
         let mut st = self
             .conn
-            .prepare("SELECT sid, name, markings FROM sources ORDER BY sid")?;
+            .prepare("SELECT sid, name, markings, collection FROM sources ORDER BY sid")?;
         let rows = st.query_map([], |r| {
             let m: String = r.get(2)?;
             Ok(RetainedSource {
                 sid: r.get(0)?,
                 name: r.get(1)?,
                 markings: serde_json::from_str(&m).unwrap_or_default(),
+                collection: r.get(3)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -415,9 +426,10 @@ mod tests {
         let mut r = Retained::open(dir.path()).unwrap();
         assert!(r.is_empty().unwrap());
         let s = r
-            .source("sensor-1", &["marking-definition--x".into()])
+            .source("sensor-1", &["marking-definition--x".into()], None)
             .unwrap();
-        assert_eq!(r.source("sensor-1", &[]).unwrap(), s);
+        assert_eq!(r.source("sensor-1", &[], Some("c")).unwrap(), s);
+        assert_eq!(r.sources().unwrap()[0].collection.as_deref(), Some("c"));
         assert_eq!(r.sources().unwrap()[0].markings, Vec::<String>::new());
         r.add(
             s,
