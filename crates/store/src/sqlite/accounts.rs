@@ -130,8 +130,24 @@ pub(crate) fn open_shared(dir: &Path, file: &str, schema: &str) -> Result<Connec
     let mut conn = Connection::open(&path).map_err(cannot)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))
         .map_err(cannot)?;
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(cannot)?;
+    // Switching a new file to WAL needs it alone for a moment, and SQLite
+    // answers "locked" at once rather than calling the busy handler when
+    // several processes create it together: try again for as long.
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Ok(()) => break,
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && started.elapsed() < std::time::Duration::from_secs(30) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => return Err(cannot(e)),
+        }
+    }
     // Few, small writes that must survive a power cut (audit entries, accounts).
     conn.pragma_update(None, "synchronous", "FULL")
         .map_err(cannot)?;
