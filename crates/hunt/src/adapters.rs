@@ -147,11 +147,16 @@ fn http_host<'a>(
         return;
     };
     let (name, named_port) = host_port(&h);
-    if let Some(u) = uri {
-        rec.str(
+    // The request target (RFC 9112 §3.2): a path is joined to the host; a
+    // proxy's absolute URI is the URL itself; CONNECT's host:port and
+    // OPTIONS' `*` name no URL.
+    match uri {
+        Some(u) if u.starts_with('/') => rec.str(
             P::Url,
             Cow::Owned(url_of("http", name, named_port.or(port), u)),
-        );
+        ),
+        Some(u) if u.contains("://") => rec.str(P::Url, Cow::Owned(u.to_string())),
+        _ => {}
     }
     if !is_addr(name) {
         let name = part(&h, name);
@@ -1136,6 +1141,34 @@ mod tests {
             &r,
             "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = 'Evil/1.0']"
         ));
+    }
+
+    #[test]
+    fn request_targets_other_than_a_path() {
+        for (uri, url) in [
+            ("http://evil.example/a?b", Some("http://evil.example/a?b")),
+            ("evil.example:443", None),
+            ("*", None),
+            ("/x", Some("http://evil.example:8080/x")),
+        ] {
+            let line = format!(
+                r#"{{"ts":1.0,"uid":"C3","id.orig_h":"10.0.0.5","id.orig_p":1,"id.resp_h":"203.0.113.9","id.resp_p":8080,"method":"GET","host":"evil.example","uri":"{uri}"}}"#
+            );
+            let mut r = Record::default();
+            zeek(line.as_bytes(), &mut r).unwrap();
+            let urls: Vec<String> = r
+                .facts
+                .iter()
+                .filter(|f| f.path == P::Url.id())
+                .map(|f| f.val.text().into_owned())
+                .collect();
+            assert_eq!(
+                urls,
+                url.into_iter().map(String::from).collect::<Vec<_>>(),
+                "{uri}"
+            );
+            assert!(r.facts.iter().any(|f| f.path == P::Domain.id()));
+        }
     }
 
     #[test]
