@@ -98,6 +98,10 @@ pub(crate) struct Retention {
     pending: Vec<(Arc<str>, String)>,
     /// Observables pruned so far.
     pub pruned: u64,
+    data: PathBuf,
+    /// The newest `added` time of the indicators this hunt has matched
+    /// against everything it retained.
+    known: Option<String>,
 }
 
 /// How many distinct observables a hunt holds in memory before writing them.
@@ -145,6 +149,8 @@ impl Retention {
             days,
             pending: Vec::new(),
             pruned: 0,
+            data: data.to_path_buf(),
+            known: loaded.map(str::to_string),
         }))
     }
 
@@ -192,6 +198,45 @@ impl Retention {
         self.ret.add(self.sid, &rows, &pairs)?;
         self.pending.clear();
         self.pruned += self.ret.prune(cutoff)?;
+        self.check_later_indicators()
+    }
+
+    /// Indicators stored while the hunt runs are not in its set, and a
+    /// catch-up by the import that stored them saw only what was retained
+    /// then: they are checked against everything retained now.
+    fn check_later_indicators(&mut self) -> Result<()> {
+        let store = SqliteStore::open_read(&self.data)?;
+        let Some(newest) = store.newest_added("indicator")? else {
+            return Ok(());
+        };
+        if self.known.as_deref().is_some_and(|k| k >= newest.as_str()) {
+            return Ok(());
+        }
+        let mut ids = Vec::new();
+        store.current_added_since("indicator", self.known.as_deref(), &mut |added, json| {
+            if self.known.as_deref().is_none_or(|k| added > k) {
+                if let Ok(v) = serde_json::from_str::<Value>(json) {
+                    ids.extend(v["id"].as_str().map(str::to_string));
+                }
+            }
+            Ok(())
+        })?;
+        self.known = Some(newest);
+        if ids.is_empty() {
+            return Ok(());
+        }
+        if let Some(r) = check(&self.data, Which::All(&ids), None, false, &mut |_, _, _| {
+            Ok(())
+        })? {
+            if r.hits > 0 {
+                eprintln!(
+                    "retro-hunt: {} indicators stored during this hunt: {} hits, {} sightings recorded",
+                    ids.len(),
+                    r.hits,
+                    r.sightings
+                );
+            }
+        }
         Ok(())
     }
 }

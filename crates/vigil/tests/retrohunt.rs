@@ -490,3 +490,68 @@ fn a_taxii_post_to_serve_is_retro_hunted() {
     }
     assert_eq!(sighting_of(&data, B).unwrap()["count"], 3);
 }
+
+#[test]
+fn an_indicator_stored_while_a_hunt_runs_is_checked_against_what_it_retained() {
+    let dir = TempDir::new("retro-during");
+    let data = dir.join("data");
+    let file = dir.join("a.json");
+    write_json(
+        &file,
+        &[indicator(
+            A,
+            "2026-01-01T00:00:00.000Z",
+            "bad server",
+            "[ipv4-addr:value = '203.0.113.9']",
+        )],
+    );
+    assert!(run(vigil(&data, &["import", "-q", file.to_str().unwrap()]))
+        .status
+        .success());
+    let files = logs(dir.path());
+    // A followed hunt: it holds what it read in memory until it stops.
+    let mut hunt = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg("--data")
+        .arg(&data)
+        .args([
+            "hunt", "--follow", "--retain", "30", "--source", "sensor-c", "--json",
+        ])
+        .arg(&files[1])
+        .env_remove("VIGIL_DATA")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    write_json(
+        &file,
+        &[indicator(
+            B,
+            "2026-01-01T00:00:00.000Z",
+            "evil domain",
+            "[domain-name:value = 'evil.example']",
+        )],
+    );
+    let out = run(vigil(&data, &["import", file.to_str().unwrap()]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(sighting_of(&data, B).is_none(), "nothing retained yet");
+    let _ = std::process::Command::new("kill")
+        .arg("-INT")
+        .arg(hunt.id().to_string())
+        .status();
+    let status = hunt.wait().unwrap();
+    let mut err = String::new();
+    hunt.stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.code().is_some_and(|c| c <= 1), "{status}: {err}");
+    assert!(
+        err.contains(
+            "retro-hunt: 1 indicators stored during this hunt: 1 hits, 1 sightings recorded"
+        ),
+        "{err}"
+    );
+    assert_eq!(sighting_of(&data, B).expect("B sighted")["count"], 3);
+}
