@@ -99,6 +99,8 @@ pub(crate) struct Retention {
     /// Observables pruned so far.
     pub pruned: u64,
     data: PathBuf,
+    /// The store, read for the indicators stored while the hunt runs.
+    store: SqliteStore,
     /// The newest `added` time of the indicators this hunt has matched
     /// against everything it retained.
     known: Option<String>,
@@ -150,6 +152,7 @@ impl Retention {
             pending: Vec::new(),
             pruned: 0,
             data: data.to_path_buf(),
+            store: SqliteStore::open_read(data)?,
             known: loaded.map(str::to_string),
         }))
     }
@@ -205,7 +208,7 @@ impl Retention {
     /// catch-up by the import that stored them saw only what was retained
     /// then: they are checked against everything retained now.
     fn check_later_indicators(&mut self) -> Result<()> {
-        let store = SqliteStore::open_read(&self.data)?;
+        let store = &self.store;
         let Some(newest) = store.newest_added("indicator")? else {
             return Ok(());
         };
@@ -242,7 +245,7 @@ impl Retention {
 }
 
 /// What a retro-hunt did.
-#[derive(Debug, Default, serde::Serialize)]
+#[derive(Debug, Default)]
 pub struct RetroReport {
     /// Indicators checked (patterns of one observation expression).
     pub indicators: usize,
@@ -449,8 +452,18 @@ pub fn spawn_watcher(data: PathBuf) -> std::io::Result<std::thread::JoinHandle<(
         .name("retro-hunt".into())
         .spawn(move || {
             let mut seen: Option<i64> = None;
+            // One read connection for as long as it works (opened again after an error).
+            let mut store: Option<SqliteStore> = None;
             loop {
-                let generation = SqliteStore::open_read(&data).and_then(|s| s.generation());
+                let generation = match store.take() {
+                    Some(s) => Ok(s),
+                    None => SqliteStore::open_read(&data),
+                }
+                .and_then(|s| {
+                    let g = s.generation()?;
+                    store = Some(s);
+                    Ok(g)
+                });
                 match generation {
                     Ok(g) if seen != Some(g) => match catch_up(&data) {
                         Ok(r) => {

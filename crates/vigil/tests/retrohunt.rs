@@ -28,6 +28,16 @@ fn indicator(id: &str, modified: &str, name: &str, pattern: &str) -> Value {
     })
 }
 
+/// B: the domain the logs look up three times.
+fn evil_domain() -> Value {
+    indicator(
+        B,
+        "2026-01-01T00:00:00.000Z",
+        "evil domain",
+        "[domain-name:value = 'evil.example']",
+    )
+}
+
 fn write_json(path: &Path, objects: &[Value]) {
     let bundle = json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d", "objects": objects});
     std::fs::write(path, serde_json::to_vec(&bundle).unwrap()).unwrap();
@@ -176,12 +186,7 @@ fn an_imported_indicator_is_sighted_from_retained_observables() {
     write_json(
         &file,
         &[
-            indicator(
-                B,
-                "2026-01-01T00:00:00.000Z",
-                "evil domain",
-                "[domain-name:value = 'evil.example']",
-            ),
+            evil_domain(),
             indicator(
                 C,
                 "2026-01-01T00:00:00.000Z",
@@ -288,20 +293,11 @@ fn an_imported_indicator_is_sighted_from_retained_observables() {
 fn retrohunt_on_demand_prints_what_it_finds() {
     let dir = TempDir::new("retro-demand");
     let data = hunted_store(&dir, None);
-    // Written while retention was off for the import path: mark them checked
-    // by nothing, then ask on demand (dry run first: nothing recorded).
+    // Retention off: hunts keep nothing more, but what is retained stays.
     let out = run(vigil(&data, &["retention", "off"]));
     assert!(out.status.success());
     let file = dir.join("b.json");
-    write_json(
-        &file,
-        &[indicator(
-            B,
-            "2026-01-01T00:00:00.000Z",
-            "evil domain",
-            "[domain-name:value = 'evil.example']",
-        )],
-    );
+    write_json(&file, &[evil_domain()]);
     // The import still retro-hunts: what is retained stays until cleared.
     let out = run(vigil(&data, &["import", file.to_str().unwrap()]));
     assert!(stderr(&out).contains(": 1 hits"), "{}", stderr(&out));
@@ -457,7 +453,7 @@ fn a_taxii_post_to_serve_is_retro_hunted() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let _server = Kill(server);
-    let envelope = json!({"objects": [indicator(B, "2026-01-01T00:00:00.000Z", "evil domain", "[domain-name:value = 'evil.example']")]});
+    let envelope = json!({"objects": [evil_domain()]});
     let (status, body) = http(
         port,
         "POST",
@@ -523,15 +519,7 @@ fn an_indicator_stored_while_a_hunt_runs_is_checked_against_what_it_retained() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
-    write_json(
-        &file,
-        &[indicator(
-            B,
-            "2026-01-01T00:00:00.000Z",
-            "evil domain",
-            "[domain-name:value = 'evil.example']",
-        )],
-    );
+    write_json(&file, &[evil_domain()]);
     let out = run(vigil(&data, &["import", file.to_str().unwrap()]));
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(sighting_of(&data, B).is_none(), "nothing retained yet");
