@@ -12,11 +12,12 @@
 //! the same hunter that matched the logs matches what was retained.
 
 use crate::fact::{Fact, PathId, PathTable, Record, Val};
+use crate::time::{from_micros as instant, micros};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
-use vigil_pattern::{Instant, Observation};
+use vigil_pattern::Observation;
 
 /// When and how often one (path, value) was seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,19 +57,6 @@ pub struct Retainer {
     key: Vec<u8>,
     /// Records that had no time of their own; counted at this time.
     pub now: i64,
-}
-
-/// Microseconds since the epoch.
-pub fn micros(t: Instant) -> i64 {
-    t.secs * 1_000_000 + i64::from(t.nanos / 1000)
-}
-
-/// The instant of microseconds since the epoch.
-pub fn instant(us: i64) -> Instant {
-    Instant {
-        secs: us.div_euclid(1_000_000),
-        nanos: (us.rem_euclid(1_000_000) * 1000) as u32,
-    }
 }
 
 impl Retainer {

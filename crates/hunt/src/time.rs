@@ -157,6 +157,19 @@ pub fn any(s: &str) -> Option<Instant> {
     }
 }
 
+/// Microseconds since the epoch.
+pub fn micros(t: Instant) -> i64 {
+    t.secs * 1_000_000 + i64::from(t.nanos / 1000)
+}
+
+/// The instant of microseconds since the epoch.
+pub fn from_micros(us: i64) -> Instant {
+    Instant {
+        secs: us.div_euclid(1_000_000),
+        nanos: (us.rem_euclid(1_000_000) * 1000) as u32,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

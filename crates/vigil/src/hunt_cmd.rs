@@ -130,18 +130,11 @@ pub fn run(g: &Global, command: HuntCommand) -> Result<i32> {
 /// `--since`, as an instant of the patterning engine.
 fn since_instant(s: &str) -> Result<Instant> {
     let us = crate::when::parse_since(s)?.unix_micros();
-    Ok(instant_of_micros(us))
-}
-
-fn instant_of_micros(us: i64) -> Instant {
-    Instant {
-        secs: us.div_euclid(1_000_000),
-        nanos: (us.rem_euclid(1_000_000) * 1000) as u32,
-    }
+    Ok(vigil_hunt::time::from_micros(us))
 }
 
 fn now() -> Instant {
-    instant_of_micros(vigil_stix::Timestamp::unix_micros_now())
+    vigil_hunt::time::from_micros(vigil_stix::Timestamp::unix_micros_now())
 }
 
 /// What the hunt knows of one indicator besides the set (the pattern's

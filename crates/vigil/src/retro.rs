@@ -400,8 +400,8 @@ fn check(
             s.count(
                 &h.indicator,
                 &[&obs],
-                retain::instant(h.row.first),
-                retain::instant(h.row.last),
+                vigil_hunt::time::from_micros(h.row.first),
+                vigil_hunt::time::from_micros(h.row.last),
                 h.row.count,
             );
         }
@@ -507,8 +507,8 @@ pub fn retrohunt(g: &Global, a: RetrohuntArgs) -> Result<i32> {
                 .map(|i| i.name.as_str())
                 .unwrap_or_default();
             let related = print_related(&intel.related, &h.indicator, &mut names);
-            let first = sighting::stamp(retain::instant(h.row.first));
-            let last = sighting::stamp(retain::instant(h.row.last));
+            let first = sighting::stamp(vigil_hunt::time::from_micros(h.row.first));
+            let last = sighting::stamp(vigil_hunt::time::from_micros(h.row.last));
             if g.json {
                 let v = json!({
                     "indicator": &*h.indicator,
@@ -604,7 +604,7 @@ pub fn retention(g: &Global, action: Option<RetentionAction>) -> Result<i32> {
         return Ok(0);
     }
     let when = |t: Option<i64>| {
-        t.map(|t| sighting::stamp(retain::instant(t)))
+        t.map(|t| sighting::stamp(vigil_hunt::time::from_micros(t)))
             .unwrap_or_else(|| "-".into())
     };
     println!(
