@@ -22,6 +22,7 @@
 
 pub(crate) mod accounts;
 pub(crate) mod audit;
+mod checkpoint;
 mod collections;
 pub(crate) mod feeds;
 mod read;
@@ -93,6 +94,9 @@ CREATE INDEX IF NOT EXISTS edges_via ON edges (via);
 
 /// The SQLite store of one data directory.
 pub struct SqliteStore {
+    /// Checkpoints the WAL of a writing store (declared first: it stops before
+    /// the connections close).
+    checkpointer: Option<checkpoint::Checkpointer>,
     conn: Connection,
     /// The text index's own connection (`text.db`); lent to an import's text
     /// thread while the import runs.
@@ -152,10 +156,16 @@ impl SqliteStore {
         let cannot =
             |e: rusqlite::Error| dir_error(dir, format!("cannot write {}: {e}", path.display()));
         configure(&conn, 128).map_err(cannot)?;
+        conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)
+            .map_err(cannot)?;
         conn.execute_batch(SCHEMA).map_err(cannot)?;
         conn.execute_batch(collections::SCHEMA).map_err(cannot)?;
         let text = text::open(dir, true)?;
+        let checkpointer =
+            checkpoint::Checkpointer::start(vec![path.clone(), dir.join(text::TEXT_FILE)])
+                .map_err(|e| dir_error(dir, format!("cannot start the checkpoint thread: {e}")))?;
         let mut store = SqliteStore {
+            checkpointer: Some(checkpointer),
             conn,
             text: Some(text),
             dir: dir.to_path_buf(),
@@ -202,6 +212,7 @@ impl SqliteStore {
             .map_err(|e| dir_error(dir, format!("cannot open {}: {e}", path.display())))?;
         let text = text::open(dir, false).ok();
         let store = SqliteStore {
+            checkpointer: None,
             conn,
             text,
             dir: dir.to_path_buf(),

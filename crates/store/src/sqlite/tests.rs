@@ -247,6 +247,50 @@ fn dropped_import_leaves_nothing() {
 }
 
 #[test]
+fn commits_are_checkpointed_off_the_writer() {
+    let d = temp();
+    let mut s = SqliteStore::open_write(d.path()).unwrap();
+    // The first import fills the empty store with a rollback journal; the
+    // second one writes through the WAL.
+    import(&mut s, &[malware("2021-01-01T00:00:00.000Z", "one")]);
+    let db = d.path().join(DB_FILE);
+    let wal = d.path().join(format!("{DB_FILE}-wal"));
+    let before = db.metadata().unwrap().len();
+    let many: Vec<_> = (0..3000)
+        .map(|i| {
+            json!({"type": "indicator", "spec_version": "2.1",
+                   "id": format!("indicator--00000000-0000-4000-8000-{i:012}"),
+                   "created": "2021-01-01T00:00:00.000Z", "modified": "2021-01-01T00:00:00.000Z",
+                   "name": format!("indicator number {i}"), "pattern_type": "stix",
+                   "pattern": format!("[ipv4-addr:value = '10.0.{}.{}']", i / 256, i % 256),
+                   "valid_from": "2021-01-01T00:00:00Z"})
+        })
+        .collect();
+    import(&mut s, &many);
+    assert!(wal.metadata().unwrap().len() > 0);
+    // The writer leaves checkpoints to the checkpoint thread (its own
+    // threshold is only a backstop, far above this import) ...
+    let auto: i64 = s
+        .conn
+        .query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(auto, checkpoint::BACKSTOP_PAGES);
+    // ... which copies the commit into the database file soon after: the file
+    // grows while the writer is idle.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while db.metadata().unwrap().len() == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no checkpoint in 20 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(s);
+    let r = SqliteStore::open_read(d.path()).unwrap();
+    assert_eq!(r.stats().unwrap().objects, 3001);
+}
+
+#[test]
 fn second_writer_is_refused_while_readers_read() {
     let d = temp();
     let mut w = SqliteStore::open_write(d.path()).unwrap();

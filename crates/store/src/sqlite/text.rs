@@ -64,6 +64,12 @@ pub(crate) fn open(dir: &Path, writing: bool) -> Result<Connection> {
     }
     let conn = Connection::open(&path).map_err(cannot)?;
     configure(&conn, 32).map_err(cannot)?;
+    conn.pragma_update(
+        None,
+        "wal_autocheckpoint",
+        super::checkpoint::BACKSTOP_PAGES,
+    )
+    .map_err(cannot)?;
     conn.execute_batch(TEXT_SCHEMA).map_err(cannot)?;
     // Merge 8 segments of a level at a time (default 4): half the merge passes.
     // (The term buffer stays at its default 1 MiB: larger ones were slower, the

@@ -38,6 +38,8 @@ struct SqliteImport<'a> {
     /// Whether this import runs with a rollback journal (see `begin_import`)
     /// and must put the store back into WAL mode when done.
     bulk: bool,
+    /// Checkpoints the WAL once this import has committed.
+    checkpointer: Option<&'a super::checkpoint::Checkpointer>,
 }
 
 /// Marking sets seen in this transaction → set id.
@@ -78,6 +80,7 @@ impl WriteStore for SqliteStore {
         let SqliteStore {
             conn,
             text: text_home,
+            checkpointer,
             ..
         } = self;
         let conn: &Connection = conn;
@@ -123,6 +126,7 @@ impl WriteStore for SqliteStore {
             dater: Default::default(),
             last_put: None,
             bulk,
+            checkpointer: checkpointer.as_ref(),
         }))
     }
 
@@ -324,6 +328,13 @@ impl ImportTx for SqliteImport<'_> {
         *self.text_home = Some(conn);
         result?;
         tx.commit()?;
+        // (A bulk import wrote no WAL; and its store must have no other
+        // connection when it switches back to WAL mode.)
+        if !self.bulk {
+            if let Some(c) = self.checkpointer {
+                c.nudge();
+            }
+        }
         Ok(())
     }
 }
