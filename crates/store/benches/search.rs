@@ -34,8 +34,8 @@ fn import_attack(dir: &Path) -> u64 {
             let checked =
                 vigil_stix::check_with_source(map, raw.bundle_spec_version.as_deref(), raw.compact);
             assert!(checked.is_valid(), "ATT&CK object {} invalid", raw.index);
-            let record = Record::with_json(&checked.object, checked.source_json);
-            tx.put(&record).expect("put");
+            let mut record = Record::with_json(&checked.object, checked.source_json);
+            tx.put(&mut record).expect("put");
             n += 1;
         }
         ControlFlow::Continue(())

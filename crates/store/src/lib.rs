@@ -288,8 +288,10 @@ pub trait ReadStore {
 
 /// One import: all of its writes commit together or not at all.
 pub trait ImportTx {
-    /// Writes one object.
-    fn put(&mut self, record: &Record) -> Result<PutOutcome>;
+    /// Writes one object. The text it indexes is moved out of the record
+    /// (`name`, `aliases`, `ext_text` and `description` come back empty once the
+    /// version is new or current) rather than copied; the rest is left as it was.
+    fn put(&mut self, record: &mut Record) -> Result<PutOutcome>;
     /// Adds the version just `put` to a TAXII collection, dated now (each entry
     /// of the store gets a later date than every entry before it). Adding a
     /// version the collection holds already changes nothing.

@@ -218,10 +218,10 @@ fn import_one(
     let (parser, rx, workers) = start_pipeline(input.reader)?;
     let mut import = store.begin_import()?;
     let mut writing = true;
-    // Ids first seen in this input, as (hash, type index); counted in `by_type`
-    // only if the input commits.
+    // Ids first seen in this input, as (hash, type index): in `seen` from the
+    // start, counted in `by_type` only if the input commits (and taken out of
+    // `seen` again if it does not).
     let mut fresh: Vec<(u128, u32)> = Vec::new();
-    let mut local: HashSet<u128, BuildHasherDefault<PassThrough>> = HashSet::default();
     let mut types: Vec<String> = Vec::new();
     let mut n = 0u64;
     // Batches arrive in input order: each is waited for in the order it was cut.
@@ -248,7 +248,7 @@ fn import_one(
                 }
             }
             Msg::Valid {
-                record,
+                mut record,
                 warnings,
                 upgraded,
             } => {
@@ -258,7 +258,7 @@ fn import_one(
                 if !writing {
                     continue;
                 }
-                let outcome = import.put(&record)?;
+                let outcome = import.put(&mut record)?;
                 if let Some(c) = &opts.collection {
                     if !matches!(outcome, PutOutcome::Conflict) {
                         import.collect(c, &record)?;
@@ -277,7 +277,7 @@ fn import_one(
                     }
                 }
                 let h = seen.hash(&record.id);
-                if !seen.contains(h) && local.insert(h) {
+                if seen.insert(h) {
                     let t = match types.iter().position(|t| *t == record.object_type) {
                         Some(i) => i,
                         None => {
@@ -310,12 +310,14 @@ fn import_one(
     if writing {
         import.commit()?;
         rep.committed = true;
-        for (h, t) in fresh {
-            seen.insert(h);
+        for (_, t) in fresh {
             *by_type.entry(types[t as usize].clone()).or_default() += 1;
         }
     } else {
         drop(import);
+        for (h, _) in fresh {
+            seen.remove(h);
+        }
         rep.added = 0;
         rep.updated = 0;
         rep.older = 0;
@@ -516,11 +518,11 @@ impl IdSet {
         (u128::from(a) << 64) | u128::from(b)
     }
 
-    fn contains(&self, h: u128) -> bool {
-        self.hashes.contains(&h)
-    }
-
     fn insert(&mut self, h: u128) -> bool {
         self.hashes.insert(h)
+    }
+
+    fn remove(&mut self, h: u128) {
+        self.hashes.remove(&h);
     }
 }

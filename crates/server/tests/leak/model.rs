@@ -392,9 +392,9 @@ impl World {
         let mut tx = store.begin_import().unwrap();
         for versions in &self.objects {
             for o in versions {
-                let rec =
+                let mut rec =
                     Record::with_json(&StixObject::new(o.value.clone()), Some(o.json.clone()));
-                tx.put(&rec).unwrap();
+                tx.put(&mut rec).unwrap();
                 tx.collect(COLLECTION, &rec).unwrap();
             }
         }

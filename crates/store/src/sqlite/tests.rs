@@ -17,7 +17,7 @@ fn import(store: &mut SqliteStore, objs: &[serde_json::Value]) -> Vec<PutOutcome
     let mut tx = store.begin_import().unwrap();
     let out = objs
         .iter()
-        .map(|o| tx.put(&rec(o.clone())).unwrap())
+        .map(|o| tx.put(&mut rec(o.clone())).unwrap())
         .collect();
     tx.commit().unwrap();
     out
@@ -240,7 +240,7 @@ fn dropped_import_leaves_nothing() {
     let mut s = SqliteStore::open_write(d.path()).unwrap();
     {
         let mut tx = s.begin_import().unwrap();
-        tx.put(&rec(malware("2021-01-01T00:00:00.000Z", "x")))
+        tx.put(&mut rec(malware("2021-01-01T00:00:00.000Z", "x")))
             .unwrap();
     }
     assert_eq!(s.stats().unwrap().objects, 0);
@@ -397,8 +397,8 @@ mod collections {
     fn post(store: &mut SqliteStore, coll: &str, objs: &[serde_json::Value]) {
         let mut tx = store.begin_import().unwrap();
         for o in objs {
-            let r = rec(o.clone());
-            tx.put(&r).unwrap();
+            let mut r = rec(o.clone());
+            tx.put(&mut r).unwrap();
             tx.collect(coll, &r).unwrap();
         }
         tx.commit().unwrap();

@@ -117,13 +117,13 @@ struct Text {
 }
 
 impl Text {
-    /// The object's text, if it has any to index.
-    fn of(rec: &Record) -> Option<Text> {
+    /// The object's text, if it has any to index, moved out of the record.
+    fn take(rec: &mut Record) -> Option<Text> {
         rec.has_text().then(|| Text {
-            name: rec.name.clone(),
-            aliases: rec.aliases.clone(),
-            ext_ids: rec.ext_text.clone(),
-            description: rec.description.clone(),
+            name: rec.name.take(),
+            aliases: std::mem::take(&mut rec.aliases),
+            ext_ids: std::mem::take(&mut rec.ext_text),
+            description: rec.description.take(),
         })
     }
 
@@ -156,7 +156,8 @@ pub(crate) fn rebuild(main: &Connection, text: &mut Connection, gen: i64) -> Res
             let Ok(map) = serde_json::from_str(&json) else {
                 continue;
             };
-            if let Some(t) = Text::of(&Record::with_json(&StixObject::new(map), Some(json))) {
+            let mut rec = Record::with_json(&StixObject::new(map), Some(json));
+            if let Some(t) = Text::take(&mut rec) {
                 t.insert(&mut ins, oid)?;
             }
         }
@@ -211,12 +212,13 @@ impl TextWriter {
         })
     }
 
-    /// Indexes an object's current version (replacing what was indexed for it).
-    pub(crate) fn put(&self, oid: i64, rec: &Record, replace: bool) -> rusqlite::Result<()> {
+    /// Indexes an object's current version (replacing what was indexed for it),
+    /// taking its text out of `rec`.
+    pub(crate) fn put(&self, oid: i64, rec: &mut Record, replace: bool) -> rusqlite::Result<()> {
         if replace {
             self.send(Op::Delete(oid))?;
         }
-        if let Some(t) = Text::of(rec) {
+        if let Some(t) = Text::take(rec) {
             self.send(Op::Put(oid, Box::new(t)))?;
         }
         Ok(())

@@ -25,21 +25,40 @@ struct SqliteImport<'a> {
     text_home: &'a mut Option<Connection>,
     /// In an import into an empty store: the id hashes written so far. An id
     /// whose hash is not here cannot be in the store, so it needs no lookup.
-    fresh: Option<std::collections::HashSet<i64>>,
+    fresh: Option<std::collections::HashSet<i64, std::hash::BuildHasherDefault<IdHashHasher>>>,
     added: String,
     sets: MarkingSets,
     /// The next object number to hand out.
     next_oid: i64,
     /// Dates the TAXII collection entries this import adds.
     dater: super::collections::Dater,
-    /// The object `put` last wrote: its id, oid, and whether it was new to the
-    /// store (then no collection can hold it yet).
-    last_put: Option<(String, i64, bool)>,
+    /// The object `put` last wrote: its id hash, oid, and whether it was new to
+    /// the store (then no collection can hold it yet).
+    last_put: Option<(i64, i64, bool)>,
     /// Whether this import runs with a rollback journal (see `begin_import`)
     /// and must put the store back into WAL mode when done.
     bulk: bool,
     /// Checkpoints the WAL once this import has committed.
     checkpointer: Option<&'a super::checkpoint::Checkpointer>,
+}
+
+/// Hashes an id hash (`id_hash`, FNV-1a) by taking it as it is: it is a hash
+/// already, and SipHash over it cost as much as the set lookup itself.
+#[derive(Default)]
+struct IdHashHasher(u64);
+
+impl std::hash::Hasher for IdHashHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_i64(&mut self, v: i64) {
+        self.0 = v as u64;
+    }
 }
 
 /// Marking sets seen in this transaction → set id.
@@ -119,7 +138,7 @@ impl WriteStore for SqliteStore {
             conn,
             text: Some(text),
             text_home,
-            fresh: empty.then(std::collections::HashSet::new),
+            fresh: empty.then(Default::default),
             added: Timestamp::now().to_string(),
             sets: MarkingSets::default(),
             next_oid,
@@ -231,7 +250,7 @@ fn gone() -> rusqlite::Error {
 }
 
 impl ImportTx for SqliteImport<'_> {
-    fn put(&mut self, rec: &Record) -> Result<PutOutcome> {
+    fn put(&mut self, rec: &mut Record) -> Result<PutOutcome> {
         let tx = self.tx.as_ref().ok_or_else(gone)?;
         let hot = self.hot.as_mut().ok_or_else(gone)?;
         let text = self.text.as_ref().ok_or_else(gone)?;
@@ -262,11 +281,12 @@ impl ImportTx for SqliteImport<'_> {
                 set
             ])?;
             insert_refs(tx, rec, oid)?;
+            // Last: it takes the text out of `rec`.
             text.put(oid, rec, false)?;
-            self.last_put = Some((rec.id.clone(), oid, true));
+            self.last_put = Some((idh, oid, true));
             return Ok(PutOutcome::Added);
         };
-        self.last_put = Some((rec.id.clone(), oid, false));
+        self.last_put = Some((idh, oid, false));
         let existing: Option<String> = tx
             .prepare_cached("SELECT json FROM versions WHERE oid = ?1 AND version = ?2")?
             .query_row(params![oid, rec.version], |r| r.get(0))
@@ -293,8 +313,8 @@ impl ImportTx for SqliteImport<'_> {
 
     fn collect(&mut self, collection: &str, rec: &Record) -> Result<()> {
         let tx = self.tx.as_ref().ok_or_else(gone)?;
-        let known = match &self.last_put {
-            Some((id, oid, new)) if *id == rec.id => Some((*oid, *new)),
+        let known = match self.last_put {
+            Some((idh, oid, new)) if idh == id_hash(&rec.id) => Some((oid, new)),
             _ => None,
         };
         super::collections::collect(tx, &mut self.dater, collection, rec, known)?;

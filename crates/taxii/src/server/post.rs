@@ -299,7 +299,7 @@ fn write_post(
         };
         for c in chunk {
             let mut o = c.outcome();
-            let Checked::Valid(rec, _) = c else {
+            let Checked::Valid(mut rec, _) = c else {
                 out.push((o, false));
                 continue;
             };
@@ -307,7 +307,7 @@ fn write_post(
                 out.push((o, true));
                 continue;
             };
-            match t.put(&rec) {
+            match t.put(&mut rec) {
                 Ok(PutOutcome::Conflict) => {
                     o.message = Some("a different object with this id and version is stored already; versions are immutable (change 'modified')".into());
                     out.push((o, false));
