@@ -8,12 +8,15 @@
 //!
 //! Two files, one truth. Both carry a generation number: the main database's
 //! `meta.text_gen` says which state of the index belongs to it, and the index's
-//! `meta.gen` says which it holds. An import commits the index first, then the
-//! main database (with the new number). A crash between the two leaves the
-//! index one generation ahead; the next writer to open the store sees the
-//! numbers differ and rebuilds the index from the main database, as it does if
-//! `text.db` is lost. Readers never see wrong results in between: search looks
-//! every hit up in the main database and drops what it does not hold.
+//! `meta.gen` says which it holds. An import commits both with the new number
+//! at the same time, each on its own thread (the two commits write different
+//! files, so neither waits for the other). A crash between the two leaves the
+//! numbers different; the next writer to open the store sees that and rebuilds
+//! the index from the main database, as it does if `text.db` is lost. A commit
+//! that fails on one side while the other succeeded is mended at once the same
+//! way. Readers never see wrong results in between: search looks every hit up
+//! in the main database and drops what it does not hold (an object committed a
+//! moment before its text is found by id, not yet by text).
 
 use super::{configure, dir_error};
 use crate::{Record, Result};
@@ -249,13 +252,16 @@ impl TextWriter {
         }
     }
 
-    /// Commits the index as generation `gen` (or, with `None`, rolls it back);
-    /// gives the connection back with the outcome.
-    pub(crate) fn finish(mut self, gen: Option<i64>) -> Option<(Connection, rusqlite::Result<()>)> {
-        if let Some(g) = gen {
-            let _ = self.send(Op::Commit(g));
-            let _ = self.flush();
-        }
+    /// Asks the thread to commit the index as generation `gen` once it has
+    /// written what it was sent; returns at once ([`finish`](Self::finish) waits).
+    pub(crate) fn start_commit(&self, gen: i64) {
+        let _ = self.send(Op::Commit(gen));
+        let _ = self.flush();
+    }
+
+    /// Waits for the thread (which rolls back unless [`start_commit`](Self::start_commit)
+    /// was called); gives the connection back with the outcome.
+    pub(crate) fn finish(mut self) -> Option<(Connection, rusqlite::Result<()>)> {
         self.ops = None;
         self.thread.take().and_then(|t| t.join().ok())
     }

@@ -187,7 +187,7 @@ impl Drop for SqliteImport<'_> {
     fn drop(&mut self) {
         self.hot = None;
         if let Some(t) = self.text.take() {
-            if let Some((conn, _)) = t.finish(None) {
+            if let Some((conn, _)) = t.finish() {
                 *self.text_home = Some(conn);
             }
         }
@@ -337,17 +337,30 @@ impl ImportTx for SqliteImport<'_> {
     fn commit(mut self: Box<Self>) -> Result<()> {
         self.hot = None;
         let tx = self.tx.take().ok_or_else(gone)?;
-        // The text index commits first, as the generation the main database
-        // will then name; a crash in between is repaired on the next open.
+        // Both files commit at once as the next generation, the text index on
+        // its thread while this one commits the main database (see `text.rs`).
         let gen = text::main_generation(&tx)? + 1;
         text::set_main_generation(&tx, gen)?;
-        let finished = self.text.take().and_then(|t| t.finish(Some(gen)));
-        let Some((conn, result)) = finished else {
+        let text = self.text.take().ok_or_else(gone)?;
+        text.start_commit(gen);
+        let main = tx.commit();
+        let Some((mut conn, indexed)) = text.finish() else {
+            // The thread is gone, and its connection with it: the next writer
+            // to open the store finds the generations apart and rebuilds.
+            main?;
             return Err(StoreError::BadQuery("the text index thread failed".into()));
         };
-        *self.text_home = Some(conn);
-        result?;
-        tx.commit()?;
+        if main.is_err() || indexed.is_err() {
+            // One side committed without the other: make the index match what
+            // the main database holds now, before anything else is written.
+            let now = text::main_generation(self.conn)?;
+            let mended = text::rebuild(self.conn, &mut conn, now);
+            *self.text_home = Some(conn);
+            main?;
+            mended?;
+        } else {
+            *self.text_home = Some(conn);
+        }
         // (A bulk import wrote no WAL; and its store must have no other
         // connection when it switches back to WAL mode.)
         if !self.bulk {
