@@ -160,6 +160,7 @@ impl SqliteStore {
             .map_err(cannot)?;
         conn.execute_batch(SCHEMA).map_err(cannot)?;
         conn.execute_batch(collections::SCHEMA).map_err(cannot)?;
+        conn.execute_batch(collections::DROPPED).map_err(cannot)?;
         let text = text::open(dir, true)?;
         let checkpointer =
             checkpoint::Checkpointer::start(vec![path.clone(), dir.join(text::TEXT_FILE)])

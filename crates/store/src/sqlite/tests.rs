@@ -426,6 +426,73 @@ mod collections {
                "valid_from": "2020-01-01T00:00:00Z"})
     }
 
+    #[test]
+    fn added_after_finds_the_first_later_entry_of_each_collection() {
+        let d = temp();
+        let mut s = SqliteStore::open_write(d.path()).unwrap();
+        // Two collections, interleaved, in several transactions; then holes.
+        for round in 0..5 {
+            for (c, coll) in ["a", "b"].iter().enumerate() {
+                let objs: Vec<_> = (0..7)
+                    .map(|i| indicator(round * 100 + c * 10 + i))
+                    .collect();
+                post(&mut s, coll, &objs);
+            }
+        }
+        for n in [0usize, 1, 106, 210, 211, 212, 406] {
+            let id = format!("indicator--00000000-0000-4000-8000-{n:012}");
+            let coll = if (n / 10) % 10 == 0 { "a" } else { "b" };
+            s.remove_from_collection(coll, &id, &[VersionMatch::All], &[])
+                .unwrap();
+        }
+        let entries: Vec<(String, i64, String)> = {
+            let mut st = s
+                .conn
+                .prepare("SELECT e.coll, e.added, o.id FROM coll_entries e JOIN objects o ON o.oid = e.oid ORDER BY e.seq")
+                .unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        // Every instant around every entry, in both collections: the page holds
+        // exactly the collection's entries added later, in order.
+        let mut instants: Vec<i64> = entries
+            .iter()
+            .flat_map(|e| [e.1 - 1, e.1, e.1 + 1])
+            .collect();
+        instants.push(i64::MIN + 1);
+        for t in instants {
+            for coll in ["a", "b"] {
+                let mut q = query(coll, 1000);
+                q.added_after_us = Some(t);
+                let got: Vec<String> = s
+                    .collection_page(&q, &mut Some)
+                    .unwrap()
+                    .entries
+                    .into_iter()
+                    .map(|e| e.id)
+                    .collect();
+                let want: Vec<String> = entries
+                    .iter()
+                    .filter(|e| e.0 == coll && e.1 > t)
+                    .map(|e| e.2.clone())
+                    .collect();
+                assert_eq!(got, want, "added after {t} in {coll}");
+            }
+        }
+        // The index it replaces is gone.
+        let idx: i64 = s
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'coll_entries_added'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(idx, 0);
+    }
+
     fn ids(store: &SqliteStore, q: &CollectionQuery) -> (Vec<String>, bool, i64) {
         let p = store.collection_page(q, &mut Some).unwrap();
         (
