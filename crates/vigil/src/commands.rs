@@ -23,7 +23,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             paths,
             lenient,
             quiet,
-        } => import_cmd(&g, &paths, lenient, quiet),
+            wait,
+        } => import_cmd(&g, &paths, lenient, quiet, wait),
         Command::Get { key, as_of } => get(&g, &key, as_of.as_deref()),
         Command::Search {
             text,
@@ -236,9 +237,19 @@ fn serve(
     Ok(0)
 }
 
-fn import_cmd(g: &Global, paths: &[std::path::PathBuf], lenient: bool, quiet: bool) -> Result<i32> {
+fn import_cmd(
+    g: &Global,
+    paths: &[std::path::PathBuf],
+    lenient: bool,
+    quiet: bool,
+    wait: u64,
+) -> Result<i32> {
     let files = input::expand(paths)?;
-    let mut store = SqliteStore::open_write(&g.data)?;
+    let mut store = if wait == 0 {
+        SqliteStore::open_write(&g.data)?
+    } else {
+        SqliteStore::open_write_waiting(&g.data, std::time::Duration::from_secs(wait))?
+    };
     let mut inputs = Vec::with_capacity(files.len());
     for f in &files {
         inputs.push(input::open(f)?);

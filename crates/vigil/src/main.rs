@@ -112,6 +112,11 @@ pub enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+        /// While another process writes to the store (a running `serve` keeps
+        /// it for a second after each TAXII post), wait up to this many seconds
+        /// for it instead of failing at once.
+        #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+        wait: u64,
     },
     /// Show an object by STIX id or external id (T1059, T1059.001, G0022, S0154, TA0001, M1036, CVE-...).
     Get {

@@ -234,6 +234,26 @@ fn locked_data_directory() {
 }
 
 #[test]
+fn import_waits_for_the_lock_when_asked() {
+    let (d, n) = seeded("waits");
+    let holder = vigil_store::SqliteStore::open_write(&d.join("data")).unwrap();
+    // Another writer (a running `serve` after a TAXII post, say) lets go soon.
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        drop(holder);
+    });
+    let out = import_file(
+        &d,
+        "one.json",
+        &serde_json::to_vec(&campaign("cd3f", "x")).unwrap(),
+        &["--wait", "30"],
+    );
+    release.join().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(objects(&d), n + 1);
+}
+
+#[test]
 fn unwritable_data_directory() {
     let d = TempDir::new("unwritable");
     let file = d.join("not-a-dir");
