@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Vigil. Installs what the tests need and is missing:
-# a Python venv (.venv) with the OASIS peers from tests/interop/requirements.txt.
+# a Python venv (.venv) with the OASIS peers from tests/interop/requirements.txt,
+# and cargo-fuzz (crates.io) for a 30 s run of each fuzz target.
 # Usage: ./test.sh            (everything)
 #        ./test.sh --quick    (Rust tests only, no lint, no interop)
 set -euo pipefail
@@ -54,6 +55,10 @@ if [ "$quick" = 0 ] && [ -f tests/interop/requirements.txt ]; then
   if [ "$py_status" != 0 ] && [ "$py_failed" = 0 ]; then py_failed=1; fi
 fi
 
+if [ "$quick" = 0 ] && [ -d fuzz ] && ! command -v cargo-fuzz >/dev/null 2>&1; then
+  step "installing cargo-fuzz (crates.io, once per machine)"
+  cargo install cargo-fuzz --locked --quiet
+fi
 if command -v cargo-fuzz >/dev/null 2>&1 && [ "$quick" = 0 ] && [ -d fuzz ]; then
   step "fuzz smoke (30 s per target)"
   for t in $(ls fuzz/fuzz_targets | sed 's/\.rs$//'); do
