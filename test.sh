@@ -57,7 +57,7 @@ fi
 
 if [ "$quick" = 0 ] && [ -d fuzz ] && ! command -v cargo-fuzz >/dev/null 2>&1; then
   step "installing cargo-fuzz (crates.io, once per machine)"
-  cargo install cargo-fuzz --locked --quiet
+  cargo install cargo-fuzz --locked --quiet || cargo install cargo-fuzz --locked --quiet
 fi
 if command -v cargo-fuzz >/dev/null 2>&1 && [ "$quick" = 0 ] && [ -d fuzz ]; then
   step "fuzz smoke (30 s per target)"
