@@ -245,11 +245,7 @@ fn import_cmd(
     wait: u64,
 ) -> Result<i32> {
     let files = input::expand(paths)?;
-    let mut store = if wait == 0 {
-        SqliteStore::open_write(&g.data)?
-    } else {
-        SqliteStore::open_write_waiting(&g.data, std::time::Duration::from_secs(wait))?
-    };
+    let mut store = SqliteStore::open_write_waiting(&g.data, std::time::Duration::from_secs(wait))?;
     let mut inputs = Vec::with_capacity(files.len());
     for f in &files {
         inputs.push(input::open(f)?);

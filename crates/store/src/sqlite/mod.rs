@@ -182,17 +182,19 @@ impl SqliteStore {
 
     /// Like [`open_write`](Self::open_write), but while another process holds the
     /// store, waits (with backoff, up to `max`) instead of failing at once; the
-    /// `Locked` error after `max` says how long it waited.
+    /// `Locked` error after `max` says how long it waited. A zero `max` is
+    /// [`open_write`](Self::open_write) itself.
     pub fn open_write_waiting(dir: &Path, max: std::time::Duration) -> Result<SqliteStore> {
         let start = std::time::Instant::now();
         let mut pause = std::time::Duration::from_millis(20);
         loop {
             match SqliteStore::open_write(dir) {
                 Err(StoreError::Locked { .. }) if start.elapsed() < max => {
-                    std::thread::sleep(pause);
+                    // Never past `max`.
+                    std::thread::sleep(pause.min(max.saturating_sub(start.elapsed())));
                     pause = (pause * 2).min(std::time::Duration::from_secs(2));
                 }
-                Err(StoreError::Locked { dir, holder }) => {
+                Err(StoreError::Locked { dir, holder }) if !max.is_zero() => {
                     return Err(StoreError::Locked {
                         dir,
                         holder: format!("{holder}; waited {} s", start.elapsed().as_secs()),
