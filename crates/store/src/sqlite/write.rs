@@ -40,6 +40,8 @@ struct SqliteImport<'a> {
     bulk: bool,
     /// Checkpoints the WAL once this import has committed.
     checkpointer: Option<&'a super::checkpoint::Checkpointer>,
+    /// The data directory (to open the text index again, should its thread die).
+    dir: &'a std::path::Path,
 }
 
 /// Hashes an id hash (`id_hash`, FNV-1a) by taking it as it is: it is a hash
@@ -100,6 +102,7 @@ impl WriteStore for SqliteStore {
             conn,
             text: text_home,
             checkpointer,
+            dir,
             ..
         } = self;
         let conn: &Connection = conn;
@@ -146,6 +149,7 @@ impl WriteStore for SqliteStore {
             last_put: None,
             bulk,
             checkpointer: checkpointer.as_ref(),
+            dir,
         }))
     }
 
@@ -344,11 +348,14 @@ impl ImportTx for SqliteImport<'_> {
         let text = self.text.take().ok_or_else(gone)?;
         text.start_commit(gen);
         let main = tx.commit();
-        let Some((mut conn, indexed)) = text.finish() else {
-            // The thread is gone, and its connection with it: the next writer
-            // to open the store finds the generations apart and rebuilds.
-            main?;
-            return Err(StoreError::BadQuery("the text index thread failed".into()));
+        let (mut conn, indexed) = match text.finish() {
+            Some(done) => done,
+            // The thread died, and its connection with it: open the index
+            // again, for the mending below.
+            None => (
+                text::open(self.dir, true)?,
+                Err(rusqlite::Error::InvalidQuery),
+            ),
         };
         if main.is_err() || indexed.is_err() {
             // One side committed without the other: make the index match what
