@@ -70,7 +70,6 @@ CREATE TABLE IF NOT EXISTS objects (
     ext_id      TEXT,
     marking_set INTEGER
 );
-CREATE INDEX IF NOT EXISTS objects_idh ON objects (idh);
 CREATE INDEX IF NOT EXISTS objects_type ON objects (type);
 CREATE INDEX IF NOT EXISTS objects_marking_set ON objects (marking_set);
 CREATE TABLE IF NOT EXISTS versions (
@@ -91,6 +90,10 @@ CREATE TABLE IF NOT EXISTS edges (
 CREATE INDEX IF NOT EXISTS edges_target ON edges (target);
 CREATE INDEX IF NOT EXISTS edges_via ON edges (via);
 "#;
+
+/// The index by id hash, apart: an import into an empty store builds it at the
+/// end (see `write::Fresh`).
+pub(crate) const CREATE_IDH_INDEX: &str = "CREATE INDEX IF NOT EXISTS objects_idh ON objects (idh)";
 
 /// The SQLite store of one data directory.
 pub struct SqliteStore {
@@ -159,6 +162,7 @@ impl SqliteStore {
         conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)
             .map_err(cannot)?;
         conn.execute_batch(SCHEMA).map_err(cannot)?;
+        conn.execute_batch(CREATE_IDH_INDEX).map_err(cannot)?;
         conn.execute_batch(collections::SCHEMA).map_err(cannot)?;
         conn.execute_batch(collections::DROPPED).map_err(cannot)?;
         let text = text::open(dir, true)?;

@@ -246,6 +246,77 @@ fn dropped_import_leaves_nothing() {
     assert_eq!(s.stats().unwrap().objects, 0);
 }
 
+fn has_idh_index(s: &SqliteStore) -> bool {
+    s.conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'objects_idh'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+        == 1
+}
+
+#[test]
+fn first_import_defers_the_id_index_and_still_finds_its_own_objects() {
+    let d = temp();
+    let mut s = SqliteStore::open_write(d.path()).unwrap();
+    assert!(has_idh_index(&s));
+    // A dropped first import gives the index back with the empty store.
+    {
+        let mut tx = s.begin_import().unwrap();
+        tx.put(&mut rec(malware("2021-01-01T00:00:00.000Z", "x")))
+            .unwrap();
+    }
+    assert!(has_idh_index(&s));
+    // In one import into the empty store: three versions of one id, out of
+    // order and once again, with another object in between, each collected
+    // after the other object was put (so not as the last one put).
+    let other = json!({"type": "identity", "spec_version": "2.1",
+        "id": "identity--0c5bb9b1-2a3d-4b5f-9f4c-3e1bd8c7a222",
+        "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z",
+        "name": "Other"});
+    let v2 = malware("2022-01-01T00:00:00.000Z", "two");
+    let v1 = malware("2021-01-01T00:00:00.000Z", "one");
+    let mut tx = s.begin_import().unwrap();
+    let mut outcomes = Vec::new();
+    for o in [&v2, &other, &v1, &v2] {
+        let mut r = rec(o.clone());
+        outcomes.push(tx.put(&mut r).unwrap());
+        tx.put(&mut rec(other.clone())).unwrap();
+        tx.collect("c", &r).unwrap();
+    }
+    tx.commit().unwrap();
+    assert_eq!(
+        outcomes,
+        [
+            PutOutcome::Added,
+            PutOutcome::Unchanged,
+            PutOutcome::Older,
+            PutOutcome::Unchanged
+        ]
+    );
+    assert!(has_idh_index(&s));
+    let id = "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b";
+    let h = s.history(id).unwrap();
+    assert_eq!(h.iter().map(name_of).collect::<Vec<_>>(), ["one", "two"]);
+    assert_eq!(name_of(&s.get(id).unwrap().unwrap()), "two");
+    assert_eq!(s.stats().unwrap().objects, 2);
+    // The index is what finds them now, and the next import uses it.
+    let plan: String = s
+        .conn
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT oid FROM objects WHERE idh = ?1 AND id = ?2",
+            rusqlite::params![id_hash(id), id],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("objects_idh"), "{plan}");
+    let out = import(&mut s, &[malware("2023-01-01T00:00:00.000Z", "three")]);
+    assert_eq!(out, [PutOutcome::Updated]);
+    assert_eq!(s.history(id).unwrap().len(), 3);
+}
+
 #[test]
 fn commits_are_checkpointed_off_the_writer() {
     let d = temp();

@@ -9,7 +9,11 @@ use vigil_stix::{StixObject, Timestamp};
 
 /// The statements every object runs, prepared once per import.
 struct Hot<'a> {
+    /// The oid and current version of an id, by `objects_idh` (or, while that
+    /// index is deferred, by scanning: see [`Fresh`]).
     find: rusqlite::Statement<'a>,
+    /// The same, by oid.
+    find_oid: rusqlite::Statement<'a>,
     insert_version: rusqlite::Statement<'a>,
     insert_object: rusqlite::Statement<'a>,
 }
@@ -23,9 +27,8 @@ struct SqliteImport<'a> {
     /// The text thread, and where its connection goes back when it is done.
     text: Option<TextWriter>,
     text_home: &'a mut Option<Connection>,
-    /// In an import into an empty store: the id hashes written so far. An id
-    /// whose hash is not here cannot be in the store, so it needs no lookup.
-    fresh: Option<std::collections::HashSet<i64, std::hash::BuildHasherDefault<IdHashHasher>>>,
+    /// In an import into an empty store: what it wrote so far (see [`Fresh`]).
+    fresh: Option<Fresh>,
     added: String,
     sets: MarkingSets,
     /// The next object number to hand out.
@@ -42,6 +45,39 @@ struct SqliteImport<'a> {
     checkpointer: Option<&'a super::checkpoint::Checkpointer>,
     /// The data directory (to open the text index again, should its thread die).
     dir: &'a std::path::Path,
+}
+
+/// An import into an empty store, which defers `objects_idh`.
+///
+/// Random-order inserts into that index were a fifth of the writer's time in
+/// an import of 1M objects; built once at commit, by sorting, it costs a
+/// fraction of that. Until then the import finds its own objects here: an id
+/// whose hash is not in `oids` cannot be in the store, and one whose hash is
+/// there is almost always the object of that oid (another id with the same
+/// 64-bit hash is found by a scan). The index is dropped and built again
+/// inside the import's transaction, so a rollback or a crash gives it back.
+struct Fresh {
+    /// Id hash → oid of the first object with that hash in this import.
+    oids: std::collections::HashMap<i64, i64, std::hash::BuildHasherDefault<IdHashHasher>>,
+}
+
+impl Fresh {
+    /// The oid and current version of `id`, if this import wrote it.
+    fn find(
+        &self,
+        hot: &mut Hot<'_>,
+        idh: i64,
+        id: &str,
+    ) -> rusqlite::Result<Option<(i64, String)>> {
+        let Some(&oid) = self.oids.get(&idh) else {
+            return Ok(None);
+        };
+        let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?));
+        match hot.find_oid.query_row(params![oid, id], row).optional()? {
+            Some(found) => Ok(Some(found)),
+            None => hot.find.query_row(params![idh, id], row).optional(),
+        }
+    }
 }
 
 /// Hashes an id hash (`id_hash`, FNV-1a) by taking it as it is: it is a hash
@@ -123,12 +159,17 @@ impl WriteStore for SqliteStore {
             StoreError::BadQuery(format!("cannot start the text index thread: {e}"))
         })?;
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        if empty {
+            tx.execute_batch("DROP INDEX IF EXISTS objects_idh")?;
+        }
         let next_oid: i64 =
             tx.query_row("SELECT coalesce(max(oid), 0) + 1 FROM objects", [], |r| {
                 r.get(0)
             })?;
         let hot = Hot {
             find: conn.prepare("SELECT oid, version FROM objects WHERE idh = ?1 AND id = ?2")?,
+            find_oid: conn
+                .prepare("SELECT oid, version FROM objects WHERE oid = ?1 AND id = ?2")?,
             insert_version: conn.prepare("INSERT INTO versions (oid, version, added, json) VALUES (?1, ?2, ?3, ?4)")?,
             insert_object: conn.prepare(
                 "INSERT INTO objects (oid, idh, id, type, version, hidden, name, ext_id, marking_set)
@@ -141,7 +182,9 @@ impl WriteStore for SqliteStore {
             conn,
             text: Some(text),
             text_home,
-            fresh: empty.then(Default::default),
+            fresh: empty.then(|| Fresh {
+                oids: Default::default(),
+            }),
             added: Timestamp::now().to_string(),
             sets: MarkingSets::default(),
             next_oid,
@@ -259,17 +302,19 @@ impl ImportTx for SqliteImport<'_> {
         let hot = self.hot.as_mut().ok_or_else(gone)?;
         let text = self.text.as_ref().ok_or_else(gone)?;
         let idh = id_hash(&rec.id);
-        let known_new = self.fresh.as_mut().is_some_and(|seen| seen.insert(idh));
-        let cur: Option<(i64, String)> = if known_new {
-            None
-        } else {
-            hot.find
+        let cur: Option<(i64, String)> = match &self.fresh {
+            Some(fresh) => fresh.find(hot, idh, &rec.id)?,
+            None => hot
+                .find
                 .query_row(params![idh, rec.id], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?
+                .optional()?,
         };
         let Some((oid, cur_version)) = cur else {
             let oid = self.next_oid;
             self.next_oid += 1;
+            if let Some(fresh) = &mut self.fresh {
+                fresh.oids.entry(idh).or_insert(oid);
+            }
             hot.insert_version
                 .execute(params![oid, rec.version, self.added, rec.json])?;
             let set = self.sets.id(tx, &rec.markings)?;
@@ -317,8 +362,15 @@ impl ImportTx for SqliteImport<'_> {
 
     fn collect(&mut self, collection: &str, rec: &Record) -> Result<()> {
         let tx = self.tx.as_ref().ok_or_else(gone)?;
-        let known = match self.last_put {
-            Some((idh, oid, new)) if idh == id_hash(&rec.id) => Some((oid, new)),
+        let idh = id_hash(&rec.id);
+        let known = match (self.last_put, &self.fresh) {
+            (Some((h, oid, new)), _) if h == idh => Some((oid, new)),
+            // `objects_idh` is deferred: look where `put` does.
+            (_, Some(fresh)) => {
+                let hot = self.hot.as_mut().ok_or_else(gone)?;
+                let oid = fresh.find(hot, idh, &rec.id)?.map(|(oid, _)| oid);
+                Some((oid.ok_or(rusqlite::Error::QueryReturnedNoRows)?, false))
+            }
             _ => None,
         };
         super::collections::collect(tx, &mut self.dater, collection, rec, known)?;
@@ -347,7 +399,12 @@ impl ImportTx for SqliteImport<'_> {
         text::set_main_generation(&tx, gen)?;
         let text = self.text.take().ok_or_else(gone)?;
         text.start_commit(gen);
-        let main = tx.commit();
+        // Built while the text index commits.
+        let main = match self.fresh {
+            Some(_) => tx.execute_batch(super::CREATE_IDH_INDEX),
+            None => Ok(()),
+        }
+        .and_then(|()| tx.commit());
         let (mut conn, indexed) = match text.finish() {
             Some(done) => done,
             // The thread died, and its connection with it: open the index
