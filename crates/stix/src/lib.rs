@@ -35,7 +35,7 @@ pub mod validate;
 
 pub use finding::{Finding, Severity};
 pub use id::Identifier;
-pub use object::StixObject;
+pub use object::{Fields, StixObject};
 pub use timestamp::Timestamp;
 pub use validate::validate_object;
 

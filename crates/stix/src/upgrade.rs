@@ -11,6 +11,7 @@
 //!   2.1, and observed-data's embedded `objects` is still accepted (deprecated).
 
 use crate::object::is_sco_type;
+use crate::object::Fields;
 use serde_json::{Map, Value};
 
 /// Whether the object is STIX 2.0 content: it has no `spec_version` (2.0 objects
@@ -20,13 +21,13 @@ use serde_json::{Map, Value};
 /// judge: `"spec_version": "2.0"` on an object is not STIX 2.0, it is a broken
 /// 2.1 object.
 pub fn is_stix20(obj: &Map<String, Value>, bundle_spec_version: Option<&str>) -> bool {
-    if obj.contains_key("spec_version") {
+    if obj.has("spec_version") {
         return false;
     }
     if bundle_spec_version == Some("2.0") {
         return true;
     }
-    match obj.get("type").and_then(Value::as_str) {
+    match obj.field("type").and_then(Value::as_str) {
         Some(t) => !is_sco_type(t) && t != "bundle",
         None => false,
     }
@@ -38,13 +39,13 @@ pub fn upgrade_to_21(obj: &mut Map<String, Value>) -> Vec<&'static str> {
     let at = index_of(obj, "type").map_or(0, |i| i + 1);
     obj.shift_insert(at, "spec_version".into(), Value::String("2.1".into()));
     changes.push("spec_version set to 2.1");
-    match obj.get("type").and_then(Value::as_str) {
-        Some("indicator") if !obj.contains_key("pattern_type") => {
+    match obj.field("type").and_then(Value::as_str) {
+        Some("indicator") if !obj.has("pattern_type") => {
             let at = index_of(obj, "pattern").map_or(obj.len(), |i| i + 1);
             obj.shift_insert(at, "pattern_type".into(), Value::String("stix".into()));
             changes.push("indicator pattern_type set to stix");
         }
-        Some("malware") if !obj.contains_key("is_family") => {
+        Some("malware") if !obj.has("is_family") => {
             obj.insert("is_family".into(), Value::Bool(true));
             changes.push("malware is_family set to true");
         }

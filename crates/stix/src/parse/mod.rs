@@ -220,7 +220,13 @@ pub fn split_envelope<R: Read>(
 /// refused, positions in terms of the whole input) and its compact text.
 pub fn parse_object(o: &ObjectSlice<'_>) -> RawObject {
     let position = o.position;
-    let value = match strict::from_slice(o.bytes) {
+    let text = std::str::from_utf8(o.bytes).ok();
+    let parsed = match text {
+        Some(t) => strict::from_str(t),
+        // Not UTF-8: the byte-wise parser says where.
+        None => strict::from_slice(o.bytes),
+    };
+    let value = match parsed {
         Ok(Value::Object(m)) => Ok(m),
         Ok(other) => Err(ObjectSyntaxError {
             position,
@@ -249,7 +255,7 @@ pub fn parse_object(o: &ObjectSlice<'_>) -> RawObject {
             })
         }
     };
-    let compact = value.as_ref().ok().and_then(|_| minify(o.bytes));
+    let compact = value.as_ref().ok().and(text).and_then(minify);
     RawObject {
         index: o.index,
         position,
@@ -709,10 +715,11 @@ impl<R: Read> Scanner<R> {
     }
 }
 
-/// `src` (valid JSON) without white space outside strings. None if the result
-/// is not UTF-8, which cannot happen for input serde_json accepted.
-fn minify(src: &[u8]) -> Option<String> {
-    let mut out = Vec::with_capacity(src.len());
+/// `text` (valid JSON) without white space outside strings; None if a string
+/// in it is not closed.
+fn minify(text: &str) -> Option<String> {
+    let src = text.as_bytes();
+    let mut out = String::with_capacity(src.len());
     let mut i = 0;
     while i < src.len() {
         match src[i] {
@@ -731,7 +738,8 @@ fn minify(src: &[u8]) -> Option<String> {
                     }
                 }
                 let j = j.min(src.len());
-                out.extend_from_slice(&src[i..j]);
+                // (Cut at ASCII bytes, so at character boundaries.)
+                out.push_str(text.get(i..j)?);
                 i = j;
             }
             _ => {
@@ -739,12 +747,12 @@ fn minify(src: &[u8]) -> Option<String> {
                     .iter()
                     .position(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'"'))
                     .unwrap_or(src.len() - i);
-                out.extend_from_slice(&src[i..i + run]);
+                out.push_str(text.get(i..i + run)?);
                 i += run;
             }
         }
     }
-    String::from_utf8(out).ok()
+    Some(out)
 }
 
 fn kind_of(v: &Value) -> &'static str {

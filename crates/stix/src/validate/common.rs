@@ -6,6 +6,7 @@ use super::props::{self, Kind};
 use super::refs::{self, Targets};
 use super::table::{Class, Shape};
 use super::{encodings, markings, time, vocab};
+use crate::object::Fields;
 use serde_json::{Map, Value};
 
 /// Property names reserved by §3.8 (the validator's spelling `phone_numbers` included).
@@ -73,7 +74,7 @@ pub(crate) const COMMON: &[&str] = &[
 /// Reports the common properties this class requires but the object lacks.
 pub(crate) fn check_required(cx: &mut Cx<'_>, m: &Map<String, Value>, class: Class) {
     for name in COMMON {
-        if usage(name, class) == Use::Required && !m.contains_key(*name) {
+        if usage(name, class) == Use::Required && !m.has(*name) {
             cx.error(
                 &Path::Root.key(name),
                 "required-property",
@@ -217,7 +218,7 @@ fn check_versioning_timestamp(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
 /// `modified` MUST NOT be earlier than `created` (§3.6.1).
 pub(crate) fn check_version_order(cx: &mut Cx<'_>, m: &Map<String, Value>) {
     let ts = |k: &str| {
-        m.get(k)
+        m.field(k)
             .and_then(Value::as_str)
             .and_then(|s| time::parse(s).ok())
     };
@@ -255,7 +256,7 @@ fn check_external_references(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
             };
             props::check(cx, &here.key(k), val, kind);
         }
-        if !r.contains_key("source_name") {
+        if !r.has("source_name") {
             cx.error(
                 &here.key("source_name"),
                 "required-property",
@@ -267,19 +268,19 @@ fn check_external_references(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
         }
         if !["description", "url", "external_id"]
             .iter()
-            .any(|k| r.contains_key(*k))
+            .any(|k| r.has(*k))
         {
             cx.error(&here, "external-reference", format!("external reference '{}' must have at least one of 'description', 'url' or 'external_id' (§2.5.2)", here.display()));
         }
-        if r.contains_key("url") && !r.contains_key("hashes") {
+        if r.has("url") && !r.has("hashes") {
             cx.warn(
                 &here,
                 "external-reference-hashes",
                 "an external reference with a 'url' SHOULD carry 'hashes' of its content (§2.5.1)",
             );
         }
-        let id = r.get("external_id").and_then(Value::as_str);
-        match r.get("source_name").and_then(Value::as_str) {
+        let id = r.field("external_id").and_then(Value::as_str);
+        match r.field("source_name").and_then(Value::as_str) {
             Some("cve") if !id.is_some_and(is_cve_id) => cx.error(
                 &here,
                 "external-id-format",
@@ -339,7 +340,7 @@ fn check_extensions(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, shape: &Shape) {
             continue;
         };
         if k.starts_with("extension-definition--") {
-            match body.get("extension_type") {
+            match body.field("extension_type") {
                 None => cx.error(&here, "extension-type", "an extension defined by an extension-definition must have 'extension_type' (§3.2)"),
                 Some(t) => props::check(cx, &here.key("extension_type"), t, Kind::Enum(vocab::EXTENSION_TYPE)),
             }
@@ -435,9 +436,9 @@ pub(crate) fn check_custom_property(
 
 /// Whether the object declares a toplevel-property-extension, whose properties need no `x_`.
 fn has_toplevel_extension(root: &Map<String, Value>) -> bool {
-    match root.get("extensions") {
+    match root.field("extensions") {
         Some(Value::Object(exts)) => exts.values().any(|e| {
-            e.get("extension_type").and_then(Value::as_str) == Some("toplevel-property-extension")
+            e.field("extension_type").and_then(Value::as_str) == Some("toplevel-property-extension")
         }),
         _ => false,
     }

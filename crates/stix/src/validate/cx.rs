@@ -4,6 +4,7 @@
 //! when a finding is emitted, so walking a valid object allocates nothing.
 
 use crate::finding::pointer_token;
+use crate::object::Fields;
 use crate::Finding;
 use serde_json::{Map, Value};
 use std::fmt::Write;
@@ -101,7 +102,7 @@ pub(crate) struct Cx<'a> {
 
 impl<'a> Cx<'a> {
     pub fn new(root: &'a Map<String, Value>) -> Cx<'a> {
-        let object_type = root.get("type").and_then(Value::as_str).unwrap_or("");
+        let object_type = root.field("type").and_then(Value::as_str).unwrap_or("");
         Cx {
             root,
             object_type,

@@ -46,6 +46,7 @@ pub(crate) mod time;
 mod values;
 mod vocab;
 
+use crate::object::Fields;
 use crate::Finding;
 use cx::{quote, Cx, Path};
 use serde_json::{Map, Value};
@@ -55,7 +56,7 @@ use table::{Class, Order, Rule, Shape};
 pub fn validate_object(obj: &Map<String, Value>) -> Vec<Finding> {
     let mut cx = Cx::new(obj);
     let root = Path::Root;
-    let shape = match obj.get("type") {
+    let shape = match obj.field("type") {
         None => {
             cx.error(
                 &root.key("type"),
@@ -83,7 +84,7 @@ pub fn validate_object(obj: &Map<String, Value>) -> Vec<Finding> {
 /// A custom object (§11.2) is read as an SDO when it has `created` or `modified`
 /// (the versioning properties) and as a cyber-observable otherwise.
 fn custom_shape(obj: &Map<String, Value>) -> &'static Shape {
-    if obj.contains_key("created") || obj.contains_key("modified") {
+    if obj.has("created") || obj.has("modified") {
         &table::CUSTOM_SDO
     } else {
         &table::CUSTOM_SCO
@@ -125,7 +126,7 @@ pub(crate) fn walk(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape
     let top = matches!(at, Path::Root);
     if shape.class == Class::Embedded {
         for name in shape.required {
-            if !m.contains_key(*name) {
+            if !m.has(*name) {
                 cx.error(
                     &at.key(name),
                     "required-property",
@@ -140,7 +141,7 @@ pub(crate) fn walk(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape
         }
     } else {
         for name in shape.required {
-            if !m.contains_key(*name) {
+            if !m.has(*name) {
                 cx.error(
                     &at.key(name),
                     "required-property",
@@ -184,7 +185,7 @@ fn list(names: &[&str]) -> String {
 }
 
 fn check_rule(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Shape, rule: Rule) {
-    let has = |k: &str| m.contains_key(k);
+    let has = |k: &str| m.has(k);
     let where_ = || {
         if matches!(at, Path::Root) {
             shape.name.to_string()
@@ -265,7 +266,7 @@ fn check_rule(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Sh
         }
         Rule::Order(later, order, earlier) => {
             let ts = |k: &str| {
-                m.get(k)
+                m.field(k)
                     .and_then(Value::as_str)
                     .and_then(|s| time::parse(s).ok())
             };
@@ -284,7 +285,7 @@ fn check_rule(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Sh
             }
         }
         Rule::RequiredIf(flag, value, prop) => {
-            if m.get(flag).and_then(Value::as_bool) == Some(value) && !has(prop) {
+            if m.field(flag).and_then(Value::as_bool) == Some(value) && !has(prop) {
                 cx.error(
                     &at.key(prop),
                     "required-property",
@@ -296,7 +297,7 @@ fn check_rule(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Sh
             }
         }
         Rule::ForbiddenIf(flag, value, prop) => {
-            if m.get(flag).and_then(Value::as_bool) == Some(value) && has(prop) {
+            if m.field(flag).and_then(Value::as_bool) == Some(value) && has(prop) {
                 cx.error(
                     &at.key(prop),
                     "excluded-property",
@@ -309,7 +310,7 @@ fn check_rule(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Sh
         }
         Rule::UuidV4Unless(contributing) => {
             let id = m
-                .get("id")
+                .field("id")
                 .and_then(Value::as_str)
                 .and_then(|s| refs::parse_id(s).ok());
             if let Some(id) = id {

@@ -5,6 +5,7 @@ use super::cx::{quote, Cx, Path};
 use super::refs::{self, Targets};
 use super::table::Shape;
 use super::{encodings, formats, lang, time, vocab};
+use crate::object::Fields;
 use serde_json::{Map, Value};
 
 /// The kind of value a property holds.
@@ -360,7 +361,7 @@ fn check_kill_chain(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
             continue;
         };
         for name in ["kill_chain_name", "phase_name"] {
-            match m.get(name) {
+            match m.field(name) {
                 None => cx.error(
                     &here.key(name),
                     "required-property",

@@ -5,6 +5,7 @@
 use super::cx::{quote, Cx, Path};
 use super::formats;
 use super::props::{self, Kind::Lang};
+use crate::object::Fields;
 use serde_json::Value;
 
 fn string_value<'v>(cx: &mut Cx<'_>, at: &Path<'_>, v: &'v Value) -> Option<&'v str> {
@@ -220,7 +221,7 @@ pub(crate) fn observable_container(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
         let here = at.key(k);
         match item.as_object() {
             None => cx.wrong_type(&here, "a cyber-observable object", item),
-            Some(o) => match o.get("type") {
+            Some(o) => match o.field("type") {
                 Some(Value::String(_)) => {}
                 Some(other) => cx.wrong_type(&here.key("type"), "a type name string", other),
                 None => cx.error(

@@ -6,15 +6,16 @@
 //! names of the right shape.
 
 use super::cx::{quote, Cx, Path};
+use crate::object::Fields;
 use serde_json::{Map, Value};
 use vigil_pattern::{Comparison, Pattern, Step};
 
 /// Checks an indicator's `pattern` when its `pattern_type` is `stix`.
 pub(crate) fn check_indicator(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>) {
-    if m.get("pattern_type").and_then(Value::as_str) != Some("stix") {
+    if m.field("pattern_type").and_then(Value::as_str) != Some("stix") {
         return;
     }
-    let Some(Value::String(p)) = m.get("pattern") else {
+    let Some(Value::String(p)) = m.field("pattern") else {
         return;
     };
     let here = at.key("pattern");
