@@ -74,7 +74,7 @@ pub(crate) const COMMON: &[&str] = &[
 /// Reports the common properties this class requires but the object lacks.
 pub(crate) fn check_required(cx: &mut Cx<'_>, m: &Map<String, Value>, class: Class) {
     for name in COMMON {
-        if usage(name, class) == Use::Required && !m.has(*name) {
+        if usage(name, class) == Use::Required && !m.has(name) {
             cx.error(
                 &Path::Root.key(name),
                 "required-property",
@@ -268,7 +268,7 @@ fn check_external_references(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
         }
         if !["description", "url", "external_id"]
             .iter()
-            .any(|k| r.has(*k))
+            .any(|k| r.has(k))
         {
             cx.error(&here, "external-reference", format!("external reference '{}' must have at least one of 'description', 'url' or 'external_id' (§2.5.2)", here.display()));
         }

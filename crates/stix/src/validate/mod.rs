@@ -126,7 +126,7 @@ pub(crate) fn walk(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape
     let top = matches!(at, Path::Root);
     if shape.class == Class::Embedded {
         for name in shape.required {
-            if !m.has(*name) {
+            if !m.has(name) {
                 cx.error(
                     &at.key(name),
                     "required-property",
@@ -141,7 +141,7 @@ pub(crate) fn walk(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape
         }
     } else {
         for name in shape.required {
-            if !m.has(*name) {
+            if !m.has(name) {
                 cx.error(
                     &at.key(name),
                     "required-property",
