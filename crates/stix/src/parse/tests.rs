@@ -270,6 +270,42 @@ mod props {
             }
         }
 
+        /// Parsing text known to be UTF-8 gives what parsing its bytes gives:
+        /// the same value, or the same error at the same place.
+        #[test]
+        fn text_and_bytes_parse_alike(v in arb_json(), cut in any::<prop::sample::Index>(), dup in any::<bool>()) {
+            let mut text = v.to_string();
+            if dup {
+                text = format!("{{\"k\": 1, \"k\": {text}}}");
+            }
+            let texts = [text.clone(), text[..text.floor_char_boundary(cut.index(text.len() + 1))].to_string()];
+            for t in &texts {
+                match (strict::from_str(t), strict::from_slice(t.as_bytes())) {
+                    (Ok(a), Ok(b)) => prop_assert_eq!(a, b),
+                    (Err(a), Err(b)) => {
+                        prop_assert_eq!(a.to_string(), b.to_string());
+                        prop_assert_eq!((a.line(), a.column()), (b.line(), b.column()));
+                    }
+                    (a, b) => prop_assert!(false, "{t}: {a:?} vs {b:?}"),
+                }
+            }
+        }
+
+        /// `Fields` finds what `Map::get` finds, in maps below and above the
+        /// size where it stops searching in order.
+        #[test]
+        fn fields_agree_with_get(keys in prop::collection::vec("[a-z_]{0,12}", 0..40), probe in "[a-z_]{0,12}") {
+            use crate::Fields;
+            let m: serde_json::Map<String, serde_json::Value> =
+                keys.iter().enumerate().map(|(i, k)| (k.clone(), serde_json::Value::from(i))).collect();
+            for k in keys.iter().chain([&probe]) {
+                prop_assert_eq!(m.field(k), m.get(k));
+                prop_assert_eq!(m.has(k), m.contains_key(k));
+                let v = serde_json::Value::Object(m.clone());
+                prop_assert_eq!(v.field(k), m.get(k));
+            }
+        }
+
         /// Arbitrary bytes never panic the parser.
         #[test]
         fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
