@@ -218,11 +218,13 @@ fn import_one(
     let (parser, rx, workers) = start_pipeline(input.reader)?;
     let mut import = store.begin_import()?;
     let mut writing = true;
-    // Ids first seen in this input, as (hash, type index): in `seen` from the
-    // start, counted in `by_type` only if the input commits (and taken out of
-    // `seen` again if it does not).
-    let mut fresh: Vec<(u128, u32)> = Vec::new();
+    // Ids first seen in this input: in `seen` from the start, counted in
+    // `by_type` (types[i] has counts[i] of them) only if the input commits,
+    // and taken out of `seen` again if it does not. (A count per type, not a
+    // type per id: 16 bytes an id instead of 32, at 1M ids 16-32 MB less.)
+    let mut fresh: Vec<u128> = Vec::new();
     let mut types: Vec<String> = Vec::new();
+    let mut counts: Vec<u64> = Vec::new();
     let mut n = 0u64;
     // Batches arrive in input order: each is waited for in the order it was cut.
     for msg in rx
@@ -278,14 +280,14 @@ fn import_one(
                 }
                 let h = seen.hash(&record.id);
                 if seen.insert(h) {
-                    let t = match types.iter().position(|t| *t == record.object_type) {
-                        Some(i) => i,
+                    match types.iter().position(|t| *t == record.object_type) {
+                        Some(i) => counts[i] += 1,
                         None => {
                             types.push(record.object_type);
-                            types.len() - 1
+                            counts.push(1);
                         }
-                    };
-                    fresh.push((h, t as u32));
+                    }
+                    fresh.push(h);
                 }
             }
         }
@@ -310,12 +312,12 @@ fn import_one(
     if writing {
         import.commit()?;
         rep.committed = true;
-        for (_, t) in fresh {
-            *by_type.entry(types[t as usize].clone()).or_default() += 1;
+        for (t, n) in types.into_iter().zip(counts) {
+            *by_type.entry(t).or_default() += n;
         }
     } else {
         drop(import);
-        for (h, _) in fresh {
+        for h in fresh {
             seen.remove(h);
         }
         rep.added = 0;
