@@ -43,6 +43,8 @@ struct SqliteImport<'a> {
     bulk: bool,
     /// Checkpoints the WAL once this import has committed.
     checkpointer: Option<&'a super::checkpoint::Checkpointer>,
+    /// Syncs the files as a bulk import goes, until it commits.
+    flusher: Option<super::checkpoint::Flusher>,
     /// The data directory (to open the text index again, should its thread die).
     dir: &'a std::path::Path,
 }
@@ -159,6 +161,16 @@ impl WriteStore for SqliteStore {
             StoreError::BadQuery(format!("cannot start the text index thread: {e}"))
         })?;
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        // (Without it the import only commits later.)
+        let flusher = bulk
+            .then(|| {
+                super::checkpoint::Flusher::start(vec![
+                    dir.join(super::DB_FILE),
+                    dir.join(text::TEXT_FILE),
+                ])
+                .ok()
+            })
+            .flatten();
         if empty {
             tx.execute_batch("DROP INDEX IF EXISTS objects_idh")?;
         }
@@ -192,6 +204,7 @@ impl WriteStore for SqliteStore {
             last_put: None,
             bulk,
             checkpointer: checkpointer.as_ref(),
+            flusher,
             dir,
         }))
     }
@@ -404,7 +417,11 @@ impl ImportTx for SqliteImport<'_> {
             Some(_) => tx.execute_batch(super::CREATE_IDH_INDEX),
             None => Ok(()),
         }
-        .and_then(|()| tx.commit());
+        .and_then(|()| {
+            // Stopped first: the commit syncs the file itself.
+            self.flusher = None;
+            tx.commit()
+        });
         let (mut conn, indexed) = match text.finish() {
             Some(done) => done,
             // The thread died, and its connection with it: open the index
