@@ -338,8 +338,17 @@ const BATCH_BYTES: usize = 1 << 20;
 /// A batch of objects cut from the input, to be parsed and checked by a worker.
 struct Job {
     bytes: Vec<u8>,
-    items: Vec<(u64, Position, Option<String>, std::ops::Range<usize>)>,
+    items: Vec<Item>,
     done: mpsc::SyncSender<Vec<Msg>>,
+}
+
+/// One object of a [`Job`]: an [`ObjectSlice`] whose text is `bytes[range]`.
+struct Item {
+    index: u64,
+    position: Position,
+    bundle_spec_version: Option<String>,
+    range: std::ops::Range<usize>,
+    compact: bool,
 }
 
 type Pipeline = (
@@ -374,12 +383,13 @@ fn start_pipeline(reader: Box<dyn std::io::Read + Send>) -> std::io::Result<Pipe
                     let msgs = job
                         .items
                         .iter()
-                        .map(|(index, position, bsv, range)| {
+                        .map(|item| {
                             let slice = ObjectSlice {
-                                index: *index,
-                                position: *position,
-                                bundle_spec_version: bsv.as_deref(),
-                                bytes: &job.bytes[range.clone()],
+                                index: item.index,
+                                position: item.position,
+                                bundle_spec_version: item.bundle_spec_version.as_deref(),
+                                bytes: &job.bytes[item.range.clone()],
+                                compact: item.compact,
                             };
                             to_msg(parse_object(&slice))
                         })
@@ -420,12 +430,13 @@ fn scan(
         };
         let start = bytes.len();
         bytes.extend_from_slice(o.bytes);
-        items.push((
-            o.index,
-            o.position,
-            o.bundle_spec_version.map(str::to_owned),
-            start..bytes.len(),
-        ));
+        items.push(Item {
+            index: o.index,
+            position: o.position,
+            bundle_spec_version: o.bundle_spec_version.map(str::to_owned),
+            range: start..bytes.len(),
+            compact: o.compact,
+        });
         if items.len() >= BATCH || bytes.len() >= BATCH_BYTES {
             return flush(&mut bytes, &mut items);
         }

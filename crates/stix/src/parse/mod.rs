@@ -143,6 +143,9 @@ pub struct ObjectSlice<'a> {
     pub bundle_spec_version: Option<&'a str>,
     /// The object's JSON text.
     pub bytes: &'a [u8],
+    /// Known to hold no white space outside its strings (so it is its own
+    /// compact text); false when not known.
+    pub compact: bool,
 }
 
 /// Cuts `input` into objects without parsing them (see [`parse_object`]), so
@@ -255,7 +258,11 @@ pub fn parse_object(o: &ObjectSlice<'_>) -> RawObject {
             })
         }
     };
-    let compact = value.as_ref().ok().and(text).and_then(minify);
+    let compact = match (&value, text) {
+        (Ok(_), Some(t)) if o.compact => Some(t.to_owned()),
+        (Ok(_), Some(t)) => minify(t),
+        _ => None,
+    };
     RawObject {
         index: o.index,
         position,
@@ -290,6 +297,9 @@ struct Scanner<R> {
     index: u64,
     /// The top-level object is a TAXII envelope, not a bundle or an object.
     envelope: bool,
+    /// Whether the value [`value_end`](Self::value_end) last found has white
+    /// space outside its strings.
+    spaced: bool,
 }
 
 impl<R: Read> Scanner<R> {
@@ -306,6 +316,7 @@ impl<R: Read> Scanner<R> {
             line_start: 0,
             index: 0,
             envelope: false,
+            spaced: false,
         }
     }
 
@@ -470,8 +481,10 @@ impl<R: Read> Scanner<R> {
         }
     }
 
-    /// Index just past the JSON value that starts at `start` (not white space).
+    /// Index just past the JSON value that starts at `start` (not white space);
+    /// notes in `spaced` whether it has white space outside its strings.
     fn value_end(&mut self, start: usize) -> Result<usize, ParseError> {
+        self.spaced = false;
         match self.buf[start] {
             b'"' => self.string_end(start),
             b'{' | b'[' => {
@@ -498,6 +511,7 @@ impl<R: Read> Scanner<R> {
                                 return Ok(j + 1);
                             }
                         }
+                        b' ' | b'\t' | b'\n' | b'\r' => self.spaced = true,
                         _ => {}
                     }
                     j += 1;
@@ -524,6 +538,7 @@ impl<R: Read> Scanner<R> {
         start: usize,
         end: usize,
         bundle_spec_version: Option<&str>,
+        compact: bool,
         sink: &mut impl FnMut(Piece<'_>) -> ControlFlow<()>,
     ) -> ControlFlow<()> {
         let position = self.position(start);
@@ -532,6 +547,7 @@ impl<R: Read> Scanner<R> {
             position,
             bundle_spec_version,
             bytes: &self.buf[start..end],
+            compact,
         };
         self.index += 1;
         sink(Piece::Object(piece))
@@ -553,7 +569,11 @@ impl<R: Read> Scanner<R> {
         loop {
             let start = self.pos;
             let end = self.value_end(start)?;
-            if self.emit(start, end, bundle_spec_version, sink).is_break() {
+            let compact = !self.spaced;
+            if self
+                .emit(start, end, bundle_spec_version, compact, sink)
+                .is_break()
+            {
                 return Ok(ControlFlow::Break(()));
             }
             self.pos = end;
@@ -665,7 +685,8 @@ impl<R: Read> Scanner<R> {
                     // Not a bundle: the whole top-level value is one object.
                     let end = self.value_end(open)?;
                     self.pos = end;
-                    return Ok(self.emit(open, end, None, sink));
+                    let compact = !self.spaced;
+                    return Ok(self.emit(open, end, None, compact, sink));
                 }
             }
             match self.expect_more("an object", open_at)? {
@@ -709,7 +730,8 @@ impl<R: Read> Scanner<R> {
         }
         // An object without `type`: hand it out whole; validation will say what is missing.
         let end = self.pos;
-        let flow = self.emit(open, end, None, sink);
+        // (Scanned key by key: whether it is compact is not known.)
+        let flow = self.emit(open, end, None, false, sink);
         self.release();
         Ok(flow)
     }

@@ -268,6 +268,13 @@ mod props {
                 prop_assert_eq!(&serde_json::from_str::<serde_json::Value>(c).unwrap(), o);
                 prop_assert!(!c.contains('\n') || o.to_string().contains('\n'));
             }
+            // The scanner knows which objects are their own compact text.
+            let mut known = vec![];
+            split_reader(text.as_bytes(), |p| { if let Piece::Object(o) = p { known.push((o.compact, String::from_utf8(o.bytes.to_vec()).unwrap())); } ControlFlow::Continue(()) }).unwrap();
+            for ((compact, bytes), c) in known.iter().zip(&compacts) {
+                prop_assert_eq!(*compact, !pretty);
+                prop_assert_eq!(*compact, bytes == c);
+            }
         }
 
         /// Parsing text known to be UTF-8 gives what parsing its bytes gives:

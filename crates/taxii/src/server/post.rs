@@ -418,6 +418,7 @@ fn check_one(index: u64, position: Position, bytes: &[u8]) -> Checked {
         position,
         bundle_spec_version: None,
         bytes,
+        compact: false,
     });
     let map = match raw.value {
         Ok(m) => m,
