@@ -14,7 +14,6 @@ mod pull;
 mod retro;
 mod sensors;
 mod show;
-mod sqlite_alloc;
 mod when;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -248,7 +247,6 @@ pub enum ExportFormat {
 }
 
 fn main() {
-    let sqlite_on_mimalloc = sqlite_alloc::install();
     let invocation = Invocation::parse();
     let filter =
         tracing_subscriber::EnvFilter::try_from_env("VIGIL_LOG").unwrap_or_else(|_| "info".into());
@@ -257,11 +255,6 @@ fn main() {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
-    if !sqlite_on_mimalloc {
-        tracing::debug!(
-            "SQLite was in use before its allocator could be set; it keeps the system's"
-        );
-    }
     let result = match invocation.command {
         AnyCommand::Store(command) => commands::run(Cli {
             global: invocation.global,
