@@ -348,8 +348,10 @@ fn write_post(
 /// How many objects are checked and handed to the writer at a time.
 const CHUNK: usize = 256;
 
-/// One object of an envelope, cut out but not yet parsed.
-type Cut = (u64, Position, Vec<u8>);
+/// One object of an envelope, cut out but not yet parsed: its index,
+/// position, text, and whether the scanner saw it is compact (see
+/// `ObjectSlice::compact`).
+type Cut = (u64, Position, Vec<u8>, bool);
 
 /// Cuts an envelope into its objects (a malformed envelope is a 400).
 fn cut_envelope(body: &[u8]) -> Result<Vec<Cut>, TaxiiError> {
@@ -358,7 +360,7 @@ fn cut_envelope(body: &[u8]) -> Result<Vec<Cut>, TaxiiError> {
     let mut cuts = Vec::new();
     split_envelope(body, |piece| {
         if let Piece::Object(o) = piece {
-            cuts.push((o.index, o.position, o.bytes.to_vec()));
+            cuts.push((o.index, o.position, o.bytes.to_vec(), o.compact));
         }
         ControlFlow::Continue(())
     })
@@ -385,7 +387,10 @@ fn check_into(cuts: Vec<Cut>, to_writer: mpsc::SyncSender<Result<Vec<Checked>, S
                 scope.spawn(move || loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(part) = chunks.get(i) else { break };
-                    let checked = part.iter().map(|(i, p, b)| check_one(*i, *p, b)).collect();
+                    let checked = part
+                        .iter()
+                        .map(|(i, p, b, compact)| check_one(*i, *p, b, *compact))
+                        .collect();
                     if done_tx.send((i, checked)).is_err() {
                         break;
                     }
@@ -412,13 +417,13 @@ fn check_into(cuts: Vec<Cut>, to_writer: mpsc::SyncSender<Result<Vec<Checked>, S
     }
 }
 
-fn check_one(index: u64, position: Position, bytes: &[u8]) -> Checked {
+fn check_one(index: u64, position: Position, bytes: &[u8], compact: bool) -> Checked {
     let raw = parse_object(&ObjectSlice {
         index,
         position,
         bundle_spec_version: None,
         bytes,
-        compact: false,
+        compact,
     });
     let map = match raw.value {
         Ok(m) => m,
