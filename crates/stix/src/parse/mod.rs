@@ -750,7 +750,8 @@ fn minify(text: &str) -> Option<String> {
                 // Copy the whole string, escapes included.
                 let mut j = i + 1;
                 loop {
-                    match memchr::memchr2(b'"', b'\\', &src[j..]) {
+                    // (A text ending in a lone backslash is not JSON: no panic for it.)
+                    match memchr::memchr2(b'"', b'\\', src.get(j..)?) {
                         Some(k) if src[j + k] == b'"' => {
                             j += k + 1;
                             break;

@@ -14,17 +14,20 @@ const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 /// Parses one JSON value from `bytes`, rejecting duplicate keys at any depth.
 pub fn from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = StrictValue { keys: TOP_KEYS }.deserialize(&mut de)?;
-    de.end()?;
-    Ok(v)
+    whole(serde_json::Deserializer::from_slice(bytes))
 }
 
 /// [`from_slice`] for text known to be UTF-8: the same value or error, without
 /// checking each string for UTF-8 again (5% of checking an object, where one
 /// check of the whole text costs a tenth of that).
 pub fn from_str(text: &str) -> Result<Value, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_str(text);
+    whole(serde_json::Deserializer::from_str(text))
+}
+
+/// The one value `de` reads, with nothing but white space after it.
+fn whole<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+) -> Result<Value, serde_json::Error> {
     let v = StrictValue { keys: TOP_KEYS }.deserialize(&mut de)?;
     de.end()?;
     Ok(v)

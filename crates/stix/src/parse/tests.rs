@@ -362,3 +362,13 @@ fn envelopes_stream_their_objects() {
         );
     }
 }
+
+#[test]
+fn minify_refuses_what_is_not_json_without_panicking() {
+    assert_eq!(minify("\"a\\"), None);
+    assert_eq!(minify("\"a"), None);
+    assert_eq!(
+        minify("{ \"a\\\"b\" : [1, 2] }").as_deref(),
+        Some("{\"a\\\"b\":[1,2]}")
+    );
+}

@@ -161,7 +161,7 @@ impl WriteStore for SqliteStore {
             StoreError::BadQuery(format!("cannot start the text index thread: {e}"))
         })?;
         let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
-        // (Without it the import only commits later.)
+        // Only a help: should its thread not start, the import goes on without it.
         let flusher = bulk
             .then(|| {
                 super::checkpoint::Flusher::start(vec![
