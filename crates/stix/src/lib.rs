@@ -31,13 +31,15 @@ pub mod object;
 pub mod parse;
 pub mod timestamp;
 pub mod upgrade;
+pub mod val;
 pub mod validate;
 
 pub use finding::{Finding, Severity};
 pub use id::Identifier;
-pub use object::{Fields, StixObject};
+pub use object::{Fields, JsonMap, JsonValue, Props, StixObject};
 pub use timestamp::Timestamp;
-pub use validate::validate_object;
+pub use val::{Obj, Val};
+pub use validate::{validate_obj, validate_object};
 
 use serde_json::{Map, Value};
 
@@ -60,6 +62,54 @@ impl Checked {
     pub fn is_valid(&self) -> bool {
         !self.findings.iter().any(|f| f.severity == Severity::Error)
     }
+}
+
+/// An object checked on the borrowed tree (see [`val`]): no `serde_json`
+/// values built, strings and keys pointing into the object's text.
+#[derive(Debug)]
+pub struct Quick<'a> {
+    /// The object.
+    pub object: Obj<'a>,
+    /// What validation found; any [`Severity::Error`] makes the object invalid.
+    pub findings: Vec<Finding>,
+    /// The object's compact text (what is stored).
+    pub compact: String,
+}
+
+impl<'a> Quick<'a> {
+    /// Whether no MUST of the spec is broken.
+    pub fn is_valid(&self) -> bool {
+        !self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// Typed access to the common properties.
+    pub fn props(&self) -> Props<'_, Obj<'a>> {
+        Props(&self.object)
+    }
+}
+
+/// Checks the object text of `o` on the borrowed tree, when it is UTF-8, a JSON
+/// object without syntax errors and not STIX 2.0 (which is upgraded, so changed).
+/// `None` otherwise: then [`parse::parse_object`] and [`check_with_source`] say
+/// where and what is wrong, or upgrade. Both ways give the same findings.
+pub fn check_quick<'a>(o: &parse::ObjectSlice<'a>) -> Option<Quick<'a>> {
+    let text = std::str::from_utf8(o.bytes).ok()?;
+    let Ok(Val::Object(object)) = Val::parse(text) else {
+        return None;
+    };
+    if upgrade::is_stix20(&object, o.bundle_spec_version) {
+        return None;
+    }
+    let compact = if o.compact {
+        text.to_owned()
+    } else {
+        parse::minify(text)?
+    };
+    Some(Quick {
+        findings: validate_obj(&object),
+        object,
+        compact,
+    })
 }
 
 /// Upgrades (if 2.0) and validates one parsed object.

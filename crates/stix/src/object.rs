@@ -3,6 +3,7 @@
 //! properties every object shares.
 
 use crate::timestamp::Timestamp;
+use crate::val::{Obj, Val};
 use serde_json::{Map, Value};
 
 /// Maps of up to this many keys are searched in order rather than by hash.
@@ -90,6 +91,231 @@ pub struct Reference<'a> {
     pub target: &'a str,
 }
 
+/// JSON values the object accessors read: `serde_json`'s, and the borrowed
+/// [`Val`] that validation walks (so an import derives what it stores from the
+/// tree it validated).
+pub trait JsonValue: Sized {
+    /// The object type of this value type.
+    type Map: JsonMap<Value = Self>;
+    /// The string, if this is one.
+    fn str_value(&self) -> Option<&str>;
+    /// The boolean, if this is one.
+    fn bool_value(&self) -> Option<bool>;
+    /// The items, if this is a list.
+    fn items(&self) -> Option<&[Self]>;
+    /// The object, if this is one.
+    fn map_value(&self) -> Option<&Self::Map>;
+}
+
+/// JSON objects the accessors read (see [`JsonValue`]).
+pub trait JsonMap {
+    /// The value type.
+    type Value: JsonValue<Map = Self>;
+    /// The value of `key`, if present.
+    fn prop(&self, key: &str) -> Option<&Self::Value>;
+    /// The entries in order.
+    fn entries(&self) -> impl Iterator<Item = (&str, &Self::Value)>;
+}
+
+impl JsonValue for Value {
+    type Map = Map<String, Value>;
+    fn str_value(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn bool_value(&self) -> Option<bool> {
+        self.as_bool()
+    }
+    fn items(&self) -> Option<&[Value]> {
+        self.as_array().map(Vec::as_slice)
+    }
+    fn map_value(&self) -> Option<&Map<String, Value>> {
+        self.as_object()
+    }
+}
+
+impl JsonMap for Map<String, Value> {
+    type Value = Value;
+    fn prop(&self, key: &str) -> Option<&Value> {
+        self.field(key)
+    }
+    fn entries(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+impl<'a> JsonValue for Val<'a> {
+    type Map = Obj<'a>;
+    fn str_value(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn bool_value(&self) -> Option<bool> {
+        self.as_bool()
+    }
+    fn items(&self) -> Option<&[Val<'a>]> {
+        self.as_array().map(Vec::as_slice)
+    }
+    fn map_value(&self) -> Option<&Obj<'a>> {
+        self.as_object()
+    }
+}
+
+impl<'a> JsonMap for Obj<'a> {
+    type Value = Val<'a>;
+    fn prop(&self, key: &str) -> Option<&Val<'a>> {
+        self.field(key)
+    }
+    fn entries(&self) -> impl Iterator<Item = (&str, &Val<'a>)> {
+        self.iter()
+    }
+}
+
+/// Typed access to the properties every object shares, over either kind of
+/// JSON object (see [`JsonMap`]).
+#[derive(Debug)]
+pub struct Props<'m, M>(pub &'m M);
+
+impl<M> Clone for Props<'_, M> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M> Copy for Props<'_, M> {}
+
+impl<'m, M: JsonMap> Props<'m, M> {
+    fn list(&self, key: &str) -> impl Iterator<Item = &'m M::Value> + 'm {
+        self.0
+            .prop(key)
+            .and_then(JsonValue::items)
+            .into_iter()
+            .flatten()
+    }
+
+    /// A string property.
+    pub fn str(&self, key: &str) -> Option<&'m str> {
+        self.0.prop(key).and_then(JsonValue::str_value)
+    }
+
+    /// `id`, or `""` when missing (validation reports that).
+    pub fn id(&self) -> &'m str {
+        self.str("id").unwrap_or_default()
+    }
+
+    /// `type`, or `""` when missing.
+    pub fn object_type(&self) -> &'m str {
+        self.str("type").unwrap_or_default()
+    }
+
+    /// `name`.
+    pub fn name(&self) -> Option<&'m str> {
+        self.str("name")
+    }
+
+    /// `description`.
+    pub fn description(&self) -> Option<&'m str> {
+        self.str("description")
+    }
+
+    /// Whether `revoked` is true.
+    pub fn revoked(&self) -> bool {
+        self.0
+            .prop("revoked")
+            .and_then(JsonValue::bool_value)
+            .unwrap_or(false)
+    }
+
+    /// Whether the object is marked deprecated. STIX 2.1 has no such property;
+    /// ATT&CK's `x_mitre_deprecated` is the one in use.
+    pub fn deprecated(&self) -> bool {
+        self.0
+            .prop("x_mitre_deprecated")
+            .and_then(JsonValue::bool_value)
+            .unwrap_or(false)
+    }
+
+    /// The timestamp that identifies this version: `modified`, else `created`.
+    /// Objects with neither (cyber-observables) have a single, unnamed version.
+    pub fn version_timestamp(&self) -> Option<&'m str> {
+        self.str("modified").or_else(|| self.str("created"))
+    }
+
+    /// A key ordering versions as instants (see [`Timestamp::instant_key`]);
+    /// `""` for objects without `modified`/`created`, and the raw text for a
+    /// malformed timestamp (validation rejects those before storage).
+    pub fn version_key(&self) -> String {
+        match self.version_timestamp() {
+            None => String::new(),
+            Some(t) => Timestamp::parse(t)
+                .map(|t| t.instant_key())
+                .unwrap_or_else(|_| t.to_string()),
+        }
+    }
+
+    /// `aliases`, and ATT&CK's `x_mitre_aliases`.
+    pub fn aliases(&self) -> impl Iterator<Item = &'m str> + 'm {
+        self.list("aliases")
+            .chain(self.list("x_mitre_aliases"))
+            .filter_map(JsonValue::str_value)
+    }
+
+    /// `(source_name, external_id)` of every external reference that has an id.
+    pub fn external_ids(&self) -> impl Iterator<Item = (&'m str, &'m str)> + 'm {
+        self.list("external_references").filter_map(|r| {
+            let r = r.map_value()?;
+            Some((
+                r.prop("source_name")?.str_value()?,
+                r.prop("external_id")?.str_value()?,
+            ))
+        })
+    }
+
+    /// `object_marking_refs`: the markings of the whole object.
+    pub fn object_marking_refs(&self) -> impl Iterator<Item = &'m str> + 'm {
+        self.list("object_marking_refs")
+            .filter_map(JsonValue::str_value)
+    }
+
+    /// Every marking definition the object refers to: `object_marking_refs` and
+    /// the `marking_ref` of each granular marking.
+    pub fn marking_refs(&self) -> impl Iterator<Item = &'m str> + 'm {
+        let granular = self
+            .list("granular_markings")
+            .filter_map(|g| g.map_value()?.prop("marking_ref"));
+        self.list("object_marking_refs")
+            .chain(granular)
+            .filter_map(JsonValue::str_value)
+    }
+
+    /// For a relationship: `(source_ref, relationship_type, target_ref)`.
+    pub fn relationship(&self) -> Option<(&'m str, &'m str, &'m str)> {
+        if self.object_type() != "relationship" {
+            return None;
+        }
+        Some((
+            self.str("source_ref")?,
+            self.str("relationship_type")?,
+            self.str("target_ref")?,
+        ))
+    }
+
+    /// Embedded references that carry meaning (graph edges): every top-level
+    /// `*_ref`/`*_refs` property, and those one level down in `extensions`, except
+    /// provenance and marking references and a relationship's own ends.
+    pub fn references(&self) -> Vec<Reference<'m>> {
+        let mut out = Vec::new();
+        let is_rel = self.object_type() == "relationship";
+        collect_refs(self.0, is_rel, &mut out);
+        if let Some(exts) = self.0.prop("extensions").and_then(JsonValue::map_value) {
+            for (_, ext) in exts.entries() {
+                if let Some(ext) = ext.map_value() {
+                    collect_refs(ext, false, &mut out);
+                }
+            }
+        }
+        out
+    }
+}
+
 impl StixObject {
     /// Wraps parsed properties.
     pub fn new(map: Map<String, Value>) -> StixObject {
@@ -111,29 +337,34 @@ impl StixObject {
         self.map
     }
 
+    /// Typed access to the common properties.
+    pub fn props(&self) -> Props<'_, Map<String, Value>> {
+        Props(&self.map)
+    }
+
     /// A string property.
     pub fn str(&self, key: &str) -> Option<&str> {
-        self.map.field(key).and_then(Value::as_str)
+        self.props().str(key)
     }
 
     /// `id`, or `""` when missing (validation reports that).
     pub fn id(&self) -> &str {
-        self.str("id").unwrap_or_default()
+        self.props().id()
     }
 
     /// `type`, or `""` when missing.
     pub fn object_type(&self) -> &str {
-        self.str("type").unwrap_or_default()
+        self.props().object_type()
     }
 
     /// `name`.
     pub fn name(&self) -> Option<&str> {
-        self.str("name")
+        self.props().name()
     }
 
     /// `description`.
     pub fn description(&self) -> Option<&str> {
-        self.str("description")
+        self.props().description()
     }
 
     /// `created`.
@@ -148,118 +379,52 @@ impl StixObject {
 
     /// Whether `revoked` is true.
     pub fn revoked(&self) -> bool {
-        self.map
-            .field("revoked")
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
+        self.props().revoked()
     }
 
-    /// Whether the object is marked deprecated. STIX 2.1 has no such property;
-    /// ATT&CK's `x_mitre_deprecated` is the one in use.
+    /// See [`Props::deprecated`].
     pub fn deprecated(&self) -> bool {
-        self.map
-            .field("x_mitre_deprecated")
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
+        self.props().deprecated()
     }
 
-    /// The timestamp that identifies this version: `modified`, else `created`.
-    /// Objects with neither (cyber-observables) have a single, unnamed version.
+    /// See [`Props::version_timestamp`].
     pub fn version_timestamp(&self) -> Option<&str> {
-        self.modified().or_else(|| self.created())
+        self.props().version_timestamp()
     }
 
-    /// A key ordering versions as instants (see [`Timestamp::instant_key`]);
-    /// `""` for objects without `modified`/`created`, and the raw text for a
-    /// malformed timestamp (validation rejects those before storage).
+    /// See [`Props::version_key`].
     pub fn version_key(&self) -> String {
-        match self.version_timestamp() {
-            None => String::new(),
-            Some(t) => Timestamp::parse(t)
-                .map(|t| t.instant_key())
-                .unwrap_or_else(|_| t.to_string()),
-        }
+        self.props().version_key()
     }
 
     /// `aliases`, and ATT&CK's `x_mitre_aliases`.
     pub fn aliases(&self) -> impl Iterator<Item = &str> {
-        ["aliases", "x_mitre_aliases"]
-            .into_iter()
-            .filter_map(|k| self.map.field(k).and_then(Value::as_array))
-            .flatten()
-            .filter_map(Value::as_str)
+        self.props().aliases()
     }
 
-    /// `(source_name, external_id)` of every external reference that has an id.
+    /// See [`Props::external_ids`].
     pub fn external_ids(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.map
-            .field("external_references")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|r| {
-                let r = r.as_object()?;
-                Some((
-                    r.field("source_name")?.as_str()?,
-                    r.field("external_id")?.as_str()?,
-                ))
-            })
+        self.props().external_ids()
     }
 
     /// `object_marking_refs`: the markings of the whole object.
     pub fn object_marking_refs(&self) -> impl Iterator<Item = &str> {
-        self.map
-            .field("object_marking_refs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
+        self.props().object_marking_refs()
     }
 
-    /// Every marking definition the object refers to: `object_marking_refs` and
-    /// the `marking_ref` of each granular marking.
+    /// See [`Props::marking_refs`].
     pub fn marking_refs(&self) -> impl Iterator<Item = &str> {
-        let object = self
-            .map
-            .field("object_marking_refs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten();
-        let granular = self
-            .map
-            .field("granular_markings")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|g| g.field("marking_ref"));
-        object.chain(granular).filter_map(Value::as_str)
+        self.props().marking_refs()
     }
 
-    /// For a relationship: `(source_ref, relationship_type, target_ref)`.
+    /// See [`Props::relationship`].
     pub fn relationship(&self) -> Option<(&str, &str, &str)> {
-        if self.object_type() != "relationship" {
-            return None;
-        }
-        Some((
-            self.str("source_ref")?,
-            self.str("relationship_type")?,
-            self.str("target_ref")?,
-        ))
+        self.props().relationship()
     }
 
-    /// Embedded references that carry meaning (graph edges): every top-level
-    /// `*_ref`/`*_refs` property, and those one level down in `extensions`, except
-    /// provenance and marking references and a relationship's own ends.
+    /// See [`Props::references`].
     pub fn references(&self) -> Vec<Reference<'_>> {
-        let mut out = Vec::new();
-        let is_rel = self.object_type() == "relationship";
-        collect_refs(&self.map, is_rel, &mut out);
-        if let Some(exts) = self.map.field("extensions").and_then(Value::as_object) {
-            for ext in exts.values().filter_map(Value::as_object) {
-                collect_refs(ext, false, &mut out);
-            }
-        }
-        out
+        self.props().references()
     }
 
     /// Compact JSON text of the object, keys in their original order.
@@ -269,22 +434,27 @@ impl StixObject {
     }
 }
 
-fn collect_refs<'a>(map: &'a Map<String, Value>, is_rel: bool, out: &mut Vec<Reference<'a>>) {
-    for (k, v) in map {
+fn collect_refs<'a, M: JsonMap>(map: &'a M, is_rel: bool, out: &mut Vec<Reference<'a>>) {
+    for (k, v) in map.entries() {
         let provenance =
-            NOT_GRAPH_REFS.contains(&k.as_str()) || (k.starts_with("x_") && k.ends_with("_by_ref"));
+            NOT_GRAPH_REFS.contains(&k) || (k.starts_with("x_") && k.ends_with("_by_ref"));
         if provenance || (is_rel && (k == "source_ref" || k == "target_ref")) {
             continue;
         }
         if k.ends_with("_ref") {
-            if let Some(t) = v.as_str() {
+            if let Some(t) = v.str_value() {
                 out.push(Reference {
                     property: k,
                     target: t,
                 });
             }
         } else if k.ends_with("_refs") {
-            for t in v.as_array().into_iter().flatten().filter_map(Value::as_str) {
+            for t in v
+                .items()
+                .into_iter()
+                .flatten()
+                .filter_map(JsonValue::str_value)
+            {
                 out.push(Reference {
                     property: k,
                     target: t,

@@ -11,7 +11,7 @@
 //!   2.1, and observed-data's embedded `objects` is still accepted (deprecated).
 
 use crate::object::is_sco_type;
-use crate::object::Fields;
+use crate::object::{Fields, JsonMap, JsonValue};
 use serde_json::{Map, Value};
 
 /// Whether the object is STIX 2.0 content: it has no `spec_version` (2.0 objects
@@ -20,14 +20,14 @@ use serde_json::{Map, Value};
 /// that *has* a `spec_version`, whatever its value, is left for validation to
 /// judge: `"spec_version": "2.0"` on an object is not STIX 2.0, it is a broken
 /// 2.1 object.
-pub fn is_stix20(obj: &Map<String, Value>, bundle_spec_version: Option<&str>) -> bool {
-    if obj.has("spec_version") {
+pub fn is_stix20<M: JsonMap>(obj: &M, bundle_spec_version: Option<&str>) -> bool {
+    if obj.prop("spec_version").is_some() {
         return false;
     }
     if bundle_spec_version == Some("2.0") {
         return true;
     }
-    match obj.field("type").and_then(Value::as_str) {
+    match obj.prop("type").and_then(JsonValue::str_value) {
         Some(t) => !is_sco_type(t) && t != "bundle",
         None => false,
     }

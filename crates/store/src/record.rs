@@ -2,7 +2,7 @@
 //! a check worker) so the writer does nothing but SQL.
 
 use serde::Serialize;
-use vigil_stix::StixObject;
+use vigil_stix::{JsonMap, Props, StixObject};
 
 /// How an edge of the graph arises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,6 +104,13 @@ impl Record {
     /// Derives what to store from an object whose compact JSON text is already
     /// known (it must be the same JSON as `obj`).
     pub fn with_json(obj: &StixObject, json: Option<String>) -> Record {
+        let json = json.unwrap_or_else(|| obj.to_json());
+        Record::from_props(obj.props(), json)
+    }
+
+    /// Derives what to store from an object's properties (of either JSON tree,
+    /// see [`vigil_stix::JsonMap`]) and its compact JSON text.
+    pub fn from_props<M: JsonMap>(obj: Props<'_, M>, json: String) -> Record {
         let id = obj.id().to_string();
         let ext_ids: Vec<(String, String)> = obj
             .external_ids()
@@ -151,7 +158,7 @@ impl Record {
             primary_ext_id,
             markings,
             edges,
-            json: json.unwrap_or_else(|| obj.to_json()),
+            json,
             id,
         }
     }

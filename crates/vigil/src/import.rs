@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use vigil_stix::parse::{
     parse_object, split_reader, ObjectSlice, ParseError, Piece, Position, RawObject,
 };
-use vigil_stix::{check_with_source, Finding, Severity};
+use vigil_stix::{check_with_source, Finding, Props, Severity};
 use vigil_store::{PutOutcome, Record, WriteStore};
 
 /// How many invalid objects an input report lists in full (all are counted).
@@ -391,7 +391,7 @@ fn start_pipeline(reader: Box<dyn std::io::Read + Send>) -> std::io::Result<Pipe
                                 bytes: &job.bytes[item.range.clone()],
                                 compact: item.compact,
                             };
-                            to_msg(parse_object(&slice))
+                            check_one(&slice)
                         })
                         .collect();
                     let _ = job.done.send(msgs);
@@ -448,6 +448,38 @@ fn scan(
     result.map(|_| ())
 }
 
+/// Checks one object and prepares what the writer needs: on the borrowed tree
+/// when it can (see `vigil_stix::check_quick`), else through `serde_json`.
+fn check_one(slice: &ObjectSlice<'_>) -> Msg {
+    let Some(quick) = vigil_stix::check_quick(slice) else {
+        return to_msg(parse_object(slice));
+    };
+    if quick.is_valid() {
+        Msg::Valid {
+            record: Box::new(Record::from_props(Props(&quick.object), quick.compact)),
+            warnings: quick.findings.len() as u64,
+            upgraded: false,
+        }
+    } else {
+        let id = Props(&quick.object).str("id");
+        invalid(slice.index, slice.position, id, quick.findings)
+    }
+}
+
+/// An invalid object's report: its MUST-level findings, located.
+fn invalid(index: u64, at: Position, id: Option<&str>, findings: Vec<Finding>) -> Msg {
+    Msg::Invalid(Box::new(Invalid {
+        index,
+        line: at.line,
+        column: at.column,
+        id: id.map(str::to_string),
+        errors: findings
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect(),
+    }))
+}
+
 /// Checks one parsed object and prepares what the writer needs.
 fn to_msg(raw: RawObject) -> Msg {
     match raw.value {
@@ -470,19 +502,12 @@ fn to_msg(raw: RawObject) -> Msg {
                     upgraded: checked.upgraded_from_20,
                 }
             } else {
-                let id = checked.object.str("id").map(str::to_string);
-                let errors = checked
-                    .findings
-                    .into_iter()
-                    .filter(|f| f.severity == Severity::Error)
-                    .collect();
-                Msg::Invalid(Box::new(Invalid {
-                    index: raw.index,
-                    line: raw.position.line,
-                    column: raw.position.column,
-                    id,
-                    errors,
-                }))
+                invalid(
+                    raw.index,
+                    raw.position,
+                    checked.object.str("id"),
+                    checked.findings,
+                )
             }
         }
     }

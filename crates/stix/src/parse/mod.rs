@@ -739,7 +739,7 @@ impl<R: Read> Scanner<R> {
 
 /// `text` (valid JSON) without white space outside strings; None if a string
 /// in it is not closed.
-fn minify(text: &str) -> Option<String> {
+pub(crate) fn minify(text: &str) -> Option<String> {
     let src = text.as_bytes();
     let mut out = String::with_capacity(src.len());
     let mut i = 0;

@@ -295,6 +295,15 @@ mod props {
                     }
                     (a, b) => prop_assert!(false, "{t}: {a:?} vs {b:?}"),
                 }
+                // The borrowed tree: the same value, or an error at the same place.
+                match (strict::from_str(t), crate::Val::parse(t)) {
+                    (Ok(a), Ok(b)) => prop_assert_eq!(crate::Val::of(&a), b),
+                    (Err(a), Err(b)) => {
+                        prop_assert_eq!(a.to_string(), b.to_string());
+                        prop_assert_eq!((a.line(), a.column()), (b.line(), b.column()));
+                    }
+                    (a, b) => prop_assert!(false, "{t}: {a:?} vs {b:?}"),
+                }
             }
         }
 

@@ -6,8 +6,7 @@ use super::props::{self, Kind};
 use super::refs::{self, Targets};
 use super::table::{Class, Shape};
 use super::{encodings, markings, time, vocab};
-use crate::object::Fields;
-use serde_json::{Map, Value};
+use crate::val::{Obj, Val};
 
 /// Property names reserved by §3.8 (the validator's spelling `phone_numbers` included).
 const RESERVED: &[&str] = &[
@@ -72,7 +71,7 @@ pub(crate) const COMMON: &[&str] = &[
 ];
 
 /// Reports the common properties this class requires but the object lacks.
-pub(crate) fn check_required(cx: &mut Cx<'_>, m: &Map<String, Value>, class: Class) {
+pub(crate) fn check_required(cx: &mut Cx<'_>, m: &Obj<'_>, class: Class) {
     for name in COMMON {
         if usage(name, class) == Use::Required && !m.has(name) {
             cx.error(
@@ -89,7 +88,7 @@ pub(crate) fn check_common(
     cx: &mut Cx<'_>,
     at: &Path<'_>,
     key: &str,
-    v: &Value,
+    v: &Val<'_>,
     shape: &Shape,
 ) -> bool {
     let kind = match key {
@@ -161,7 +160,7 @@ fn applicability(cx: &mut Cx<'_>, at: &Path<'_>, key: &str, class: Class) -> boo
     true
 }
 
-fn check_id(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, class: Class) {
+fn check_id(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>, class: Class) {
     let Some(s) = v.as_str() else {
         cx.wrong_type(at, "an identifier string 'type--UUID'", v);
         return;
@@ -199,7 +198,7 @@ fn check_id(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, class: Class) {
 }
 
 /// `created`/`modified`: a timestamp at least millisecond-precise (§3.2).
-fn check_versioning_timestamp(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+fn check_versioning_timestamp(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     let Some(s) = v.as_str() else {
         cx.wrong_type(at, "a timestamp string", v);
         return;
@@ -216,10 +215,10 @@ fn check_versioning_timestamp(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
 }
 
 /// `modified` MUST NOT be earlier than `created` (§3.6.1).
-pub(crate) fn check_version_order(cx: &mut Cx<'_>, m: &Map<String, Value>) {
+pub(crate) fn check_version_order(cx: &mut Cx<'_>, m: &Obj<'_>) {
     let ts = |k: &str| {
         m.field(k)
-            .and_then(Value::as_str)
+            .and_then(Val::as_str)
             .and_then(|s| time::parse(s).ok())
     };
     if let (Some(c), Some(md)) = (ts("created"), ts("modified")) {
@@ -234,7 +233,7 @@ pub(crate) fn check_version_order(cx: &mut Cx<'_>, m: &Map<String, Value>) {
 }
 
 /// `external_references` (§2.5).
-fn check_external_references(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+fn check_external_references(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     let Some(items) = props::non_empty_list(cx, at, v) else {
         return;
     };
@@ -245,7 +244,7 @@ fn check_external_references(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
             continue;
         };
         for (k, val) in r {
-            let kind = match k.as_str() {
+            let kind = match k {
                 "source_name" | "description" | "external_id" => Kind::Str,
                 "url" => Kind::Url,
                 "hashes" => {
@@ -279,8 +278,8 @@ fn check_external_references(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
                 "an external reference with a 'url' SHOULD carry 'hashes' of its content (§2.5.1)",
             );
         }
-        let id = r.field("external_id").and_then(Value::as_str);
-        match r.field("source_name").and_then(Value::as_str) {
+        let id = r.field("external_id").and_then(Val::as_str);
+        match r.field("source_name").and_then(Val::as_str) {
             Some("cve") if !id.is_some_and(is_cve_id) => cx.error(
                 &here,
                 "external-id-format",
@@ -326,7 +325,7 @@ fn extension_key_ok(k: &str) -> bool {
 }
 
 /// `extensions` (§3.2, §7.3): a dictionary of extension instances.
-fn check_extensions(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, shape: &Shape) {
+fn check_extensions(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>, shape: &Shape) {
     let Some(m) = props::non_empty_dict(cx, at, v) else {
         return;
     };
@@ -394,16 +393,16 @@ pub(crate) fn check_custom_property(
     cx: &mut Cx<'_>,
     at: &Path<'_>,
     key: &str,
-    v: &Value,
+    v: &Val<'_>,
     top: bool,
 ) {
     check_custom_name(cx, at, key);
     match v {
-        Value::Null => {
+        Val::Null => {
             cx.error(at, "null-value", format!("'{key}' is null; STIX properties must have a value (omit the property instead)"));
             return;
         }
-        Value::Array(a) if a.is_empty() => {
+        Val::Array(a) if a.is_empty() => {
             cx.error(at, "empty-list", format!("'{key}' is an empty list; STIX prohibits empty lists (omit the property instead)"));
             return;
         }
@@ -417,7 +416,7 @@ pub(crate) fn check_custom_property(
         custom_ref(cx, at, key, v);
     } else if key.ends_with("_refs") {
         match v {
-            Value::Array(items) => {
+            Val::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
                     custom_ref(cx, &at.index(i), key, item);
                 }
@@ -435,16 +434,16 @@ pub(crate) fn check_custom_property(
 }
 
 /// Whether the object declares a toplevel-property-extension, whose properties need no `x_`.
-fn has_toplevel_extension(root: &Map<String, Value>) -> bool {
+fn has_toplevel_extension(root: &Obj<'_>) -> bool {
     match root.field("extensions") {
-        Some(Value::Object(exts)) => exts.values().any(|e| {
-            e.field("extension_type").and_then(Value::as_str) == Some("toplevel-property-extension")
+        Some(Val::Object(exts)) => exts.values().any(|e| {
+            e.field("extension_type").and_then(Val::as_str) == Some("toplevel-property-extension")
         }),
         _ => false,
     }
 }
 
-fn custom_ref(cx: &mut Cx<'_>, at: &Path<'_>, key: &str, v: &Value) {
+fn custom_ref(cx: &mut Cx<'_>, at: &Path<'_>, key: &str, v: &Val<'_>) {
     if v.as_str().is_none_or(|s| refs::parse_id(s).is_err()) {
         cx.warn(
             at,

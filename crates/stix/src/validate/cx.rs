@@ -4,9 +4,8 @@
 //! when a finding is emitted, so walking a valid object allocates nothing.
 
 use crate::finding::pointer_token;
-use crate::object::Fields;
+use crate::val::{Obj, Val};
 use crate::Finding;
-use serde_json::{Map, Value};
 use std::fmt::Write;
 
 /// A location inside the object being validated, as a chain back to the root.
@@ -93,7 +92,7 @@ impl<'a> Path<'a> {
 /// What a validation run carries: the object's root and the findings.
 pub(crate) struct Cx<'a> {
     /// The object being validated (granular-marking selectors resolve against it).
-    pub root: &'a Map<String, Value>,
+    pub root: &'a Obj<'a>,
     /// The object's `type`, when it is a string.
     pub object_type: &'a str,
     /// Findings in the order they were found.
@@ -101,8 +100,8 @@ pub(crate) struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(root: &'a Map<String, Value>) -> Cx<'a> {
-        let object_type = root.field("type").and_then(Value::as_str).unwrap_or("");
+    pub fn new(root: &'a Obj<'a>) -> Cx<'a> {
+        let object_type = root.field("type").and_then(Val::as_str).unwrap_or("");
         Cx {
             root,
             object_type,
@@ -123,7 +122,7 @@ impl<'a> Cx<'a> {
     }
 
     /// Records that the value at `at` has the wrong JSON type.
-    pub fn wrong_type(&mut self, at: &Path<'_>, expected: &str, got: &Value) {
+    pub fn wrong_type(&mut self, at: &Path<'_>, expected: &str, got: &Val<'_>) {
         self.error(
             at,
             "property-type",
@@ -137,12 +136,12 @@ impl<'a> Cx<'a> {
 }
 
 /// A short description of a JSON value for messages: its type, and the value if short.
-pub(crate) fn describe(v: &Value) -> String {
+pub(crate) fn describe(v: &Val<'_>) -> String {
     match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("the boolean {b}"),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) => {
+        Val::Null => "null".into(),
+        Val::Bool(b) => format!("the boolean {b}"),
+        Val::Number(n) => format!("the number {n}"),
+        Val::String(s) => {
             let short: String = s.chars().take(60).collect();
             if short.len() < s.len() {
                 format!("the string '{short}…'")
@@ -150,8 +149,8 @@ pub(crate) fn describe(v: &Value) -> String {
                 format!("the string '{s}'")
             }
         }
-        Value::Array(a) => format!("a list of {} item(s)", a.len()),
-        Value::Object(_) => "an object".into(),
+        Val::Array(a) => format!("a list of {} item(s)", a.len()),
+        Val::Object(_) => "an object".into(),
     }
 }
 

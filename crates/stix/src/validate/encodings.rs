@@ -3,7 +3,7 @@
 use super::cx::{quote, Cx, Path};
 use super::props::{is_dict_key, non_empty_dict};
 use super::vocab;
-use serde_json::Value;
+use crate::val::Val;
 
 /// The format a hash algorithm's value must have (§2.7: "in the appropriate format
 /// defined by the hash type"), for the algorithms of hash-algorithm-ov.
@@ -33,7 +33,7 @@ fn hash_format_ok(algo: &str, value: &str) -> Option<bool> {
 
 /// Checks a hashes dictionary (§2.7); `vocab_only` for external references (§2.5.1),
 /// whose keys MUST come from hash-algorithm-ov.
-pub(crate) fn check_hashes(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, vocab_only: bool) {
+pub(crate) fn check_hashes(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>, vocab_only: bool) {
     let Some(m) = non_empty_dict(cx, at, v) else {
         return;
     };
@@ -43,7 +43,7 @@ pub(crate) fn check_hashes(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, vocab_only
             cx.error(&here, "hash-algorithm", format!("hash algorithm name {} in '{}' must be 3 to 250 ASCII letters, digits, '-' or '_'", quote(k), at.display()));
             continue;
         }
-        let known = vocab::HASH_ALGORITHM.contains(&k.as_str());
+        let known = vocab::HASH_ALGORITHM.contains(&k);
         if !known {
             if vocab_only {
                 cx.error(
@@ -93,7 +93,7 @@ fn hex_shape(s: &str) -> (bool, bool) {
     (ok, !s.bytes().any(|c| c.is_ascii_uppercase()))
 }
 
-pub(crate) fn check_hex(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn check_hex(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     let Some(s) = v.as_str() else {
         cx.wrong_type(at, "a hex string", v);
         return;
@@ -123,7 +123,7 @@ pub(crate) fn check_hex(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
     }
 }
 
-pub(crate) fn check_binary(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn check_binary(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     let Some(s) = v.as_str() else {
         cx.wrong_type(at, "a base64 string", v);
         return;

@@ -6,7 +6,7 @@ use super::cx::{quote, Cx, Path};
 use super::props;
 use super::refs::{self, Targets};
 use super::{common, lang};
-use serde_json::{Map, Value};
+use crate::val::{Obj, Val};
 
 /// The four TLP 1.0 marking definitions of §7.2.1.4: (id, level, name).
 const TLP: &[(&str, &str, &str)] = &[
@@ -44,14 +44,14 @@ const TLP_PROPERTIES: &[&str] = &[
 ];
 
 /// `definition` (§7.2.1): the marking object itself, a JSON object.
-pub(crate) fn definition_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn definition_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     if !v.is_object() {
         cx.wrong_type(at, "a marking object (JSON object)", v);
     }
 }
 
 /// The rules of a marking definition that tie its properties together (§7.2.1).
-pub(crate) fn check_marking_definition(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>) {
+pub(crate) fn check_marking_definition(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'_>) {
     if !m.contains_key("extensions") {
         for name in ["definition_type", "definition"] {
             if !m.contains_key(name) {
@@ -63,13 +63,13 @@ pub(crate) fn check_marking_definition(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<S
             }
         }
     }
-    let id = m.get("id").and_then(Value::as_str).unwrap_or("");
-    match m.get("definition_type").and_then(Value::as_str) {
+    let id = m.get("id").and_then(Val::as_str).unwrap_or("");
+    match m.get("definition_type").and_then(Val::as_str) {
         Some("statement") => {
-            if let Some(Value::Object(def)) = m.get("definition") {
+            if let Some(Val::Object(def)) = m.get("definition") {
                 let here = at.key("definition");
                 match def.get("statement") {
-                    Some(Value::String(_)) => {}
+                    Some(Val::String(_)) => {}
                     Some(other) => cx.wrong_type(&here.key("statement"), "a string", other),
                     None => cx.error(
                         &here.key("statement"),
@@ -83,7 +83,7 @@ pub(crate) fn check_marking_definition(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<S
         _ => {}
     }
     // §3.2: a marking definition MUST NOT mark itself.
-    if let Some(Value::Array(refs)) = m.get("object_marking_refs") {
+    if let Some(Val::Array(refs)) = m.get("object_marking_refs") {
         for (i, r) in refs.iter().enumerate() {
             if !id.is_empty() && r.as_str() == Some(id) {
                 cx.error(
@@ -94,9 +94,9 @@ pub(crate) fn check_marking_definition(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<S
             }
         }
     }
-    if let Some(Value::Array(gms)) = m.get("granular_markings") {
+    if let Some(Val::Array(gms)) = m.get("granular_markings") {
         for (i, gm) in gms.iter().enumerate() {
-            if !id.is_empty() && gm.get("marking_ref").and_then(Value::as_str) == Some(id) {
+            if !id.is_empty() && gm.get("marking_ref").and_then(Val::as_str) == Some(id) {
                 cx.error(
                     &at.key("granular_markings").index(i).key("marking_ref"),
                     "circular-marking",
@@ -108,11 +108,11 @@ pub(crate) fn check_marking_definition(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<S
 }
 
 /// §7.2.1.4: the predefined TLP marking definitions MUST be used; no other TLP instances.
-fn check_tlp(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, id: &str) {
+fn check_tlp(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'_>, id: &str) {
     let level = m
         .get("definition")
         .and_then(|d| d.get("tlp"))
-        .and_then(Value::as_str);
+        .and_then(Val::as_str);
     let known = TLP.iter().find(|(tid, _, _)| *tid == id);
     let Some(&(_, want_level, want_name)) = known else {
         cx.error(
@@ -129,14 +129,14 @@ fn check_tlp(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, id: &str) {
             format!("the predefined TLP marking {id} has definition {{\"tlp\": \"{want_level}\"}}"),
         );
     }
-    if m.get("name").and_then(Value::as_str) != Some(want_name) {
+    if m.get("name").and_then(Val::as_str) != Some(want_name) {
         cx.error(
             &at.key("name"),
             "tlp-marking",
             format!("the predefined TLP marking {id} is named '{want_name}'"),
         );
     }
-    if m.get("created").and_then(Value::as_str) != Some(TLP_CREATED) {
+    if m.get("created").and_then(Val::as_str) != Some(TLP_CREATED) {
         cx.error(
             &at.key("created"),
             "tlp-marking",
@@ -144,14 +144,14 @@ fn check_tlp(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, id: &str) {
         );
     }
     for key in m.keys() {
-        if !TLP_PROPERTIES.contains(&key.as_str()) {
+        if !TLP_PROPERTIES.contains(&key) {
             cx.error(&at.key(key), "tlp-marking", format!("the predefined TLP marking definitions have no '{key}' property; they must be used exactly as defined (§7.2.1.4)"));
         }
     }
 }
 
 /// `granular_markings` (§7.2.3): selectors, and exactly one of `marking_ref` or `lang`.
-pub(crate) fn check_granular_markings(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn check_granular_markings(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     let Some(items) = props::non_empty_list(cx, at, v) else {
         return;
     };
@@ -204,7 +204,7 @@ pub(crate) fn check_granular_markings(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value)
             }
         }
         for key in gm.keys() {
-            if !matches!(key.as_str(), "marking_ref" | "lang" | "selectors") {
+            if !matches!(key, "marking_ref" | "lang" | "selectors") {
                 common::check_custom_name(cx, &here.key(key), key);
             }
         }
@@ -214,12 +214,12 @@ pub(crate) fn check_granular_markings(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value)
 /// A selector (§7.2.3) must be `.`-separated property names, dictionary keys or `[n]`
 /// list indices, and must select content actually present in the object.
 fn check_selector(cx: &mut Cx<'_>, at: &Path<'_>, selector: &str) {
-    let mut current: Option<&Value> = None;
+    let mut current: Option<&Val<'_>> = None;
     for (n, part) in selector.split('.').enumerate() {
         let index = part.strip_prefix('[').and_then(|p| p.strip_suffix(']'));
         let next = if let Some(i) = index {
             match current {
-                Some(Value::Array(a)) if !i.is_empty() && i.bytes().all(|c| c.is_ascii_digit()) => {
+                Some(Val::Array(a)) if !i.is_empty() && i.bytes().all(|c| c.is_ascii_digit()) => {
                     i.parse::<usize>().ok().and_then(|i| a.get(i))
                 }
                 _ => None,
@@ -229,7 +229,7 @@ fn check_selector(cx: &mut Cx<'_>, at: &Path<'_>, selector: &str) {
         } else {
             match current {
                 None if n == 0 => cx.root.get(part),
-                Some(Value::Object(o)) => o.get(part),
+                Some(Val::Object(o)) => o.get(part),
                 _ => None,
             }
         };
@@ -249,7 +249,7 @@ fn check_selector(cx: &mut Cx<'_>, at: &Path<'_>, selector: &str) {
 
 /// `contents` of language content (§7.1.1): keys are RFC 5646 language tags, values
 /// objects that mirror the translated object's properties.
-pub(crate) fn language_contents(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn language_contents(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     let Some(m) = props::non_empty_dict(cx, at, v) else {
         return;
     };
@@ -279,8 +279,8 @@ pub(crate) fn language_contents(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
 }
 
 /// §7.3.1: `extension_properties` only with a `toplevel-property-extension`, which SHOULD have them.
-pub(crate) fn check_extension_properties(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>) {
-    let toplevel = matches!(m.get("extension_types"), Some(Value::Array(t)) if t.iter().any(|x| x.as_str() == Some("toplevel-property-extension")));
+pub(crate) fn check_extension_properties(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'_>) {
+    let toplevel = matches!(m.get("extension_types"), Some(Val::Array(t)) if t.iter().any(|x| x.as_str() == Some("toplevel-property-extension")));
     match (toplevel, m.contains_key("extension_properties")) {
         (false, true) => cx.error(
             &at.key("extension_properties"),
@@ -297,8 +297,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn run(f: impl FnOnce(&mut Cx<'_>), root: &Value) -> Vec<(&'static str, String)> {
-        let m = root.as_object().cloned().unwrap_or_default();
+    fn run(f: impl FnOnce(&mut Cx<'_>), root: &serde_json::Value) -> Vec<(&'static str, String)> {
+        let v = Val::of(root);
+        let m = v.as_object().cloned().unwrap_or_default();
         let mut cx = Cx::new(&m);
         f(&mut cx);
         cx.findings
@@ -314,7 +315,7 @@ mod tests {
               "selectors": ["name", "labels.[0]", "external_references.[0].hashes.SHA-256", "labels.[1]", "name.[0]", "nope"]}]});
         let gm = obj["granular_markings"].clone();
         let found = run(
-            |cx| check_granular_markings(cx, &Path::Root.key("granular_markings"), &gm),
+            |cx| check_granular_markings(cx, &Path::Root.key("granular_markings"), &Val::of(&gm)),
             &obj,
         );
         assert_eq!(
@@ -341,7 +342,7 @@ mod tests {
         let obj = json!({"name": "n"});
         let both = json!([{"selectors": ["name"], "lang": "de", "marking_ref": "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"}]);
         let found = run(
-            |cx| check_granular_markings(cx, &Path::Root.key("granular_markings"), &both),
+            |cx| check_granular_markings(cx, &Path::Root.key("granular_markings"), &Val::of(&both)),
             &obj,
         );
         assert_eq!(
@@ -350,7 +351,11 @@ mod tests {
         );
         let lang_only = json!([{"selectors": ["name"], "lang": "de"}]);
         assert!(run(
-            |cx| check_granular_markings(cx, &Path::Root.key("granular_markings"), &lang_only),
+            |cx| check_granular_markings(
+                cx,
+                &Path::Root.key("granular_markings"),
+                &Val::of(&lang_only)
+            ),
             &obj
         )
         .is_empty());
@@ -360,7 +365,7 @@ mod tests {
     fn tlp_must_be_predefined() {
         let fake = json!({"type": "marking-definition", "spec_version": "2.1", "id": "marking-definition--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
             "created": "2017-01-20T00:00:00.000Z", "definition_type": "tlp", "definition": {"tlp": "green"}});
-        let m = fake.as_object().cloned().unwrap_or_default();
+        let m = Obj::of(fake.as_object().unwrap());
         let found = run(|cx| check_marking_definition(cx, &Path::Root, &m), &fake);
         assert_eq!(found, [("tlp-marking", "/id".to_string())]);
     }

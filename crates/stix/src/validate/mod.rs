@@ -46,14 +46,18 @@ pub(crate) mod time;
 mod values;
 mod vocab;
 
-use crate::object::Fields;
+use crate::val::{Obj, Val};
 use crate::Finding;
 use cx::{quote, Cx, Path};
-use serde_json::{Map, Value};
 use table::{Class, Order, Rule, Shape};
 
 /// Validates one STIX 2.1 object (already upgraded from 2.0 if it was 2.0).
-pub fn validate_object(obj: &Map<String, Value>) -> Vec<Finding> {
+pub fn validate_object(obj: &serde_json::Map<String, serde_json::Value>) -> Vec<Finding> {
+    validate_obj(&Obj::of(obj))
+}
+
+/// [`validate_object`] on the borrowed tree (see [`crate::val`]).
+pub fn validate_obj(obj: &Obj<'_>) -> Vec<Finding> {
     let mut cx = Cx::new(obj);
     let root = Path::Root;
     let shape = match obj.field("type") {
@@ -66,7 +70,7 @@ pub fn validate_object(obj: &Map<String, Value>) -> Vec<Finding> {
             // Without a type only the common rules can be checked: read it as a custom object.
             custom_shape(obj)
         }
-        Some(Value::String(t)) => {
+        Some(Val::String(t)) => {
             check_type_name(&mut cx, t);
             table::shape_for(t).unwrap_or_else(|| custom_shape(obj))
         }
@@ -83,7 +87,7 @@ pub fn validate_object(obj: &Map<String, Value>) -> Vec<Finding> {
 
 /// A custom object (§11.2) is read as an SDO when it has `created` or `modified`
 /// (the versioning properties) and as a cyber-observable otherwise.
-fn custom_shape(obj: &Map<String, Value>) -> &'static Shape {
+fn custom_shape(obj: &Obj<'_>) -> &'static Shape {
     if obj.has("created") || obj.has("modified") {
         &table::CUSTOM_SDO
     } else {
@@ -122,7 +126,7 @@ fn check_type_name(cx: &mut Cx<'_>, t: &str) {
 }
 
 /// Checks the properties of an object (`at` is the root) or embedded structure against `shape`.
-pub(crate) fn walk(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Shape) {
+pub(crate) fn walk(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'_>, shape: &Shape) {
     let top = matches!(at, Path::Root);
     if shape.class == Class::Embedded {
         for name in shape.required {
@@ -160,7 +164,7 @@ pub(crate) fn walk(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape
         }
         if let Some(kind) = shape.kind_of(k) {
             props::check(cx, &here, v, kind);
-            if shape.deprecated.contains(&k.as_str()) {
+            if shape.deprecated.contains(&k) {
                 cx.warn(
                     &here,
                     "deprecated-property",
@@ -184,7 +188,7 @@ fn list(names: &[&str]) -> String {
         .join(", ")
 }
 
-fn check_rule(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Shape, rule: Rule) {
+fn check_rule(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'_>, shape: &Shape, rule: Rule) {
     let has = |k: &str| m.has(k);
     let where_ = || {
         if matches!(at, Path::Root) {
@@ -267,7 +271,7 @@ fn check_rule(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Sh
         Rule::Order(later, order, earlier) => {
             let ts = |k: &str| {
                 m.field(k)
-                    .and_then(Value::as_str)
+                    .and_then(Val::as_str)
                     .and_then(|s| time::parse(s).ok())
             };
             if let (Some(l), Some(e)) = (ts(later), ts(earlier)) {
@@ -285,7 +289,7 @@ fn check_rule(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Sh
             }
         }
         Rule::RequiredIf(flag, value, prop) => {
-            if m.field(flag).and_then(Value::as_bool) == Some(value) && !has(prop) {
+            if m.field(flag).and_then(Val::as_bool) == Some(value) && !has(prop) {
                 cx.error(
                     &at.key(prop),
                     "required-property",
@@ -297,7 +301,7 @@ fn check_rule(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Sh
             }
         }
         Rule::ForbiddenIf(flag, value, prop) => {
-            if m.field(flag).and_then(Value::as_bool) == Some(value) && has(prop) {
+            if m.field(flag).and_then(Val::as_bool) == Some(value) && has(prop) {
                 cx.error(
                     &at.key(prop),
                     "excluded-property",
@@ -311,7 +315,7 @@ fn check_rule(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Sh
         Rule::UuidV4Unless(contributing) => {
             let id = m
                 .field("id")
-                .and_then(Value::as_str)
+                .and_then(Val::as_str)
                 .and_then(|s| refs::parse_id(s).ok());
             if let Some(id) = id {
                 if id.version != 4 && !contributing.iter().any(|n| has(n)) {
@@ -339,7 +343,7 @@ fn check_rule(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Sh
 }
 
 /// Checks an embedded structure (a predefined extension, a MIME part, ...) against its row.
-pub(crate) fn check_shape(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>, shape: &Shape) {
+pub(crate) fn check_shape(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'_>, shape: &Shape) {
     walk(cx, at, m, shape);
 }
 

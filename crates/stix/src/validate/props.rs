@@ -5,8 +5,7 @@ use super::cx::{quote, Cx, Path};
 use super::refs::{self, Targets};
 use super::table::Shape;
 use super::{encodings, formats, lang, time, vocab};
-use crate::object::Fields;
-use serde_json::{Map, Value};
+use crate::val::{Obj, Val};
 
 /// The kind of value a property holds.
 #[derive(Clone, Copy)]
@@ -56,7 +55,7 @@ pub(crate) enum Kind {
     /// An RFC 3986 URI.
     Url,
     /// A format specific to one property, checked by a function.
-    Special(fn(&mut Cx<'_>, &Path<'_>, &Value)),
+    Special(fn(&mut Cx<'_>, &Path<'_>, &Val<'_>)),
 }
 
 /// What the values of a dictionary may be.
@@ -76,9 +75,9 @@ pub(crate) enum DictValues {
 const INT_LIMIT: i128 = (1 << 53) - 1;
 
 /// An integer value, if `v` is one; JSON numbers such as `50.0` count, as JSON Schema has them.
-pub(crate) fn as_integer(v: &Value) -> Option<i128> {
+pub(crate) fn as_integer(v: &Val<'_>) -> Option<i128> {
     let n = match v {
-        Value::Number(n) => n,
+        Val::Number(n) => n,
         _ => return None,
     };
     if let Some(i) = n.as_i64() {
@@ -95,10 +94,10 @@ pub(crate) fn as_integer(v: &Value) -> Option<i128> {
 pub(crate) fn non_empty_list<'v>(
     cx: &mut Cx<'_>,
     at: &Path<'_>,
-    v: &'v Value,
-) -> Option<&'v [Value]> {
+    v: &'v Val<'v>,
+) -> Option<&'v [Val<'v>]> {
     match v {
-        Value::Array(items) if items.is_empty() => {
+        Val::Array(items) if items.is_empty() => {
             cx.error(
                 at,
                 "empty-list",
@@ -109,7 +108,7 @@ pub(crate) fn non_empty_list<'v>(
             );
             None
         }
-        Value::Array(items) => Some(items),
+        Val::Array(items) => Some(items),
         other => {
             cx.wrong_type(at, "a list", other);
             None
@@ -121,14 +120,14 @@ pub(crate) fn non_empty_list<'v>(
 pub(crate) fn non_empty_dict<'v>(
     cx: &mut Cx<'_>,
     at: &Path<'_>,
-    v: &'v Value,
-) -> Option<&'v Map<String, Value>> {
+    v: &'v Val<'v>,
+) -> Option<&'v Obj<'v>> {
     match v {
-        Value::Object(m) if m.is_empty() => {
+        Val::Object(m) if m.is_empty() => {
             cx.error(at, "empty-dictionary", format!("'{}' is an empty dictionary; STIX prohibits empty dictionaries (omit the property instead)", at.display()));
             None
         }
-        Value::Object(m) => Some(m),
+        Val::Object(m) => Some(m),
         other => {
             cx.wrong_type(at, "a dictionary (JSON object)", other);
             None
@@ -137,7 +136,7 @@ pub(crate) fn non_empty_dict<'v>(
 }
 
 /// Checks `v` against `kind`.
-pub(crate) fn check(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, kind: Kind) {
+pub(crate) fn check(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>, kind: Kind) {
     if v.is_null() {
         cx.error(
             at,
@@ -235,7 +234,7 @@ pub(crate) fn check(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, kind: Kind) {
     }
 }
 
-fn check_int(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, min: i64, max: i64) {
+fn check_int(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>, min: i64, max: i64) {
     match as_integer(v) {
         None => cx.wrong_type(at, "an integer", v),
         Some(i) if i.abs() > INT_LIMIT => cx.error(
@@ -256,7 +255,7 @@ fn check_int(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, min: i64, max: i64) {
 }
 
 /// Checks a timestamp value; `second` demands exactly second precision.
-pub(crate) fn check_ts(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, second: bool) {
+pub(crate) fn check_ts(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>, second: bool) {
     let Some(s) = v.as_str() else {
         cx.wrong_type(at, "a timestamp string", v);
         return;
@@ -272,7 +271,7 @@ pub(crate) fn check_ts(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, second: bool) 
     }
 }
 
-fn check_enum(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, allowed: &[&str]) {
+fn check_enum(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>, allowed: &[&str]) {
     match v.as_str() {
         Some(s) if allowed.contains(&s) => {}
         Some(s) => cx.error(
@@ -289,7 +288,7 @@ fn check_enum(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, allowed: &[&str]) {
     }
 }
 
-fn check_vocab(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, suggested: &[&str]) {
+fn check_vocab(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>, suggested: &[&str]) {
     match v.as_str() {
         Some(s) if suggested.contains(&s) => {}
         Some(s) if vocab::is_vocab_style(s) => cx.warn(
@@ -313,7 +312,7 @@ pub(crate) fn is_dict_key(k: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
 }
 
-fn check_dict(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, values: DictValues) {
+fn check_dict(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>, values: DictValues) {
     let Some(m) = non_empty_dict(cx, at, v) else {
         return;
     };
@@ -323,7 +322,7 @@ fn check_dict(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, values: DictValues) {
             cx.error(&here, "dictionary-key", format!("dictionary key {} in '{}' must be at most 250 ASCII letters, digits, '-' or '_'", quote(k), at.display()));
         }
         match (values, item) {
-            (_, Value::Null) => cx.error(
+            (_, Val::Null) => cx.error(
                 &here,
                 "null-value",
                 format!(
@@ -331,7 +330,7 @@ fn check_dict(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, values: DictValues) {
                     here.display()
                 ),
             ),
-            (_, Value::Array(a)) if a.is_empty() => cx.error(
+            (_, Val::Array(a)) if a.is_empty() => cx.error(
                 &here,
                 "empty-list",
                 format!(
@@ -339,10 +338,10 @@ fn check_dict(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, values: DictValues) {
                     here.display()
                 ),
             ),
-            (DictValues::Any, _) | (DictValues::Str, Value::String(_)) => {}
-            (DictValues::StrOrInt, Value::String(_)) => {}
+            (DictValues::Any, _) | (DictValues::Str, Val::String(_)) => {}
+            (DictValues::StrOrInt, Val::String(_)) => {}
             (DictValues::StrOrInt, n) if as_integer(n).is_some() => {}
-            (DictValues::StrList, Value::Array(a)) if a.iter().all(Value::is_string) => {}
+            (DictValues::StrList, Val::Array(a)) if a.iter().all(Val::is_string) => {}
             (DictValues::Str, other) => cx.wrong_type(&here, "a string", other),
             (DictValues::StrOrInt, other) => cx.wrong_type(&here, "a string or an integer", other),
             (DictValues::StrList, other) => cx.wrong_type(&here, "a list of strings", other),
@@ -350,7 +349,7 @@ fn check_dict(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, values: DictValues) {
     }
 }
 
-fn check_kill_chain(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+fn check_kill_chain(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     let Some(items) = non_empty_list(cx, at, v) else {
         return;
     };
@@ -367,7 +366,7 @@ fn check_kill_chain(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
                     "required-property",
                     format!("kill chain phase '{}' is missing '{name}'", here.display()),
                 ),
-                Some(Value::String(s)) => {
+                Some(Val::String(s)) => {
                     if !vocab::is_vocab_style(s) {
                         cx.warn(
                             &here.key(name),
@@ -387,11 +386,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn run(kind: Kind, v: Value) -> Vec<(&'static str, String)> {
-        let root = Map::new();
+    fn run(kind: Kind, v: serde_json::Value) -> Vec<(&'static str, String)> {
+        let root = Obj::default();
         let mut cx = Cx::new(&root);
         let p = Path::Root;
-        check(&mut cx, &p.key("p"), &v, kind);
+        check(&mut cx, &p.key("p"), &Val::of(&v), kind);
         cx.findings
             .into_iter()
             .map(|f| (f.rule, f.pointer))
@@ -478,7 +477,7 @@ mod tests {
             [("required-property", "/p/0/phase_name".to_string())]
         );
         assert_eq!(
-            run(Kind::Str, Value::Null),
+            run(Kind::Str, serde_json::Value::Null),
             [("null-value", "/p".to_string())]
         );
     }

@@ -5,7 +5,7 @@
 //! at; [`Targets`] is that column of the property tables.
 
 use super::cx::{quote, Cx, Path};
-use serde_json::Value;
+use crate::val::Val;
 
 /// The predefined STIX Domain Object types (§4).
 pub(crate) const SDO_TYPES: &[&str] = &[
@@ -167,7 +167,7 @@ pub(crate) fn parse_id(s: &str) -> Result<Id<'_>, &'static str> {
 }
 
 /// Checks one reference value: an identifier of an allowed type.
-pub(crate) fn check_ref(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, targets: Targets) {
+pub(crate) fn check_ref(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>, targets: Targets) {
     let Some(s) = v.as_str() else {
         cx.wrong_type(at, "an identifier string 'type--UUID'", v);
         return;
@@ -198,7 +198,7 @@ pub(crate) fn check_ref(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, targets: Targ
 }
 
 /// Checks a list of references.
-pub(crate) fn check_refs(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, targets: Targets) {
+pub(crate) fn check_refs(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>, targets: Targets) {
     let Some(items) = super::props::non_empty_list(cx, at, v) else {
         return;
     };
@@ -210,7 +210,7 @@ pub(crate) fn check_refs(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value, targets: Tar
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::{json, Map};
+    use serde_json::json;
 
     #[test]
     fn ids() {
@@ -237,20 +237,20 @@ mod tests {
 
     #[test]
     fn target_rules() {
-        let root = Map::new();
+        let root = crate::val::Obj::default();
         let mut cx = Cx::new(&root);
         let p = Path::Root;
         let at = p.key("created_by_ref");
         check_ref(
             &mut cx,
             &at,
-            &json!("campaign--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"),
+            &Val::of(&json!("campaign--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f")),
             Targets::Only(&["identity"]),
         );
         check_ref(
             &mut cx,
             &at,
-            &json!("identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"),
+            &Val::of(&json!("identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f")),
             Targets::Only(&["identity"]),
         );
         assert_eq!(cx.findings.len(), 1);

@@ -3,7 +3,7 @@
 
 use super::cx::{Cx, Path};
 use super::props::Kind;
-use serde_json::{Map, Value};
+use crate::val::Obj;
 
 /// What kind of object a shape describes; decides which common properties apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub(crate) enum Rule {
     /// The UUID MUST be version 4 unless one of these ID-contributing properties is present (§2.9).
     UuidV4Unless(&'static [&'static str]),
     /// A rule that does not fit the forms above.
-    Custom(fn(&mut Cx<'_>, &Path<'_>, &Map<String, Value>)),
+    Custom(fn(&mut Cx<'_>, &Path<'_>, &Obj<'_>)),
 }
 
 /// One row of the table.

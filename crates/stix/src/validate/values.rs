@@ -5,10 +5,9 @@
 use super::cx::{quote, Cx, Path};
 use super::formats;
 use super::props::{self, Kind::Lang};
-use crate::object::Fields;
-use serde_json::Value;
+use crate::val::Val;
 
-fn string_value<'v>(cx: &mut Cx<'_>, at: &Path<'_>, v: &'v Value) -> Option<&'v str> {
+fn string_value<'v>(cx: &mut Cx<'_>, at: &Path<'_>, v: &'v Val<'v>) -> Option<&'v str> {
     let s = v.as_str();
     if s.is_none() {
         cx.wrong_type(at, "a string", v);
@@ -19,7 +18,7 @@ fn string_value<'v>(cx: &mut Cx<'_>, at: &Path<'_>, v: &'v Value) -> Option<&'v 
 fn format_check(
     cx: &mut Cx<'_>,
     at: &Path<'_>,
-    v: &Value,
+    v: &Val<'_>,
     ok: fn(&str) -> bool,
     rule: &'static str,
     expected: &str,
@@ -35,7 +34,7 @@ fn format_check(
     }
 }
 
-pub(crate) fn ipv4_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn ipv4_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     format_check(
         cx,
         at,
@@ -46,7 +45,7 @@ pub(crate) fn ipv4_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
     );
 }
 
-pub(crate) fn ipv6_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn ipv6_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     format_check(
         cx,
         at,
@@ -57,15 +56,15 @@ pub(crate) fn ipv6_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
     );
 }
 
-pub(crate) fn mac_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn mac_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     format_check(cx, at, v, formats::is_mac_value, "mac-value", "a lowercase, colon-delimited MAC-48 address with leading zeros, such as '00:0a:95:9d:68:16'");
 }
 
-pub(crate) fn domain_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn domain_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     format_check(cx, at, v, formats::is_domain_name, "domain-value", "a domain name of letters, digits and hyphens per label (RFC 1034/5890), such as 'example.com'");
 }
 
-pub(crate) fn email_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn email_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     format_check(
         cx,
         at,
@@ -76,7 +75,7 @@ pub(crate) fn email_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
     );
 }
 
-pub(crate) fn charset(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn charset(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     format_check(
         cx,
         at,
@@ -87,7 +86,7 @@ pub(crate) fn charset(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
     );
 }
 
-pub(crate) fn cpe(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn cpe(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     format_check(
         cx,
         at,
@@ -99,14 +98,14 @@ pub(crate) fn cpe(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
 }
 
 /// `mime_type` of a file: a SHOULD (§6.7.1), so only a warning.
-pub(crate) fn file_mime_type(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn file_mime_type(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     if let Some(s) = string_value(cx, at, v) {
         mime_warning(cx, at, s);
     }
 }
 
 /// `mime_type` of an artifact: MUST be a MIME type; SHOULD be registered (§6.1.1).
-pub(crate) fn artifact_mime_type(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn artifact_mime_type(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     if let Some(s) = string_value(cx, at, v) {
         if formats::is_mime_type(s) {
             mime_warning(cx, at, s);
@@ -138,7 +137,7 @@ fn mime_warning(cx: &mut Cx<'_>, at: &Path<'_>, s: &str) {
     }
 }
 
-pub(crate) fn language_list(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn language_list(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     let Some(items) = props::non_empty_list(cx, at, v) else {
         return;
     };
@@ -148,7 +147,7 @@ pub(crate) fn language_list(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
 }
 
 /// The hive of a registry key MUST be written out in full (§6.17.1).
-pub(crate) fn registry_key(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn registry_key(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     let Some(s) = string_value(cx, at, v) else {
         return;
     };
@@ -170,7 +169,7 @@ pub(crate) fn registry_key(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
 }
 
 /// Socket options (§6.12.4): keys are option names such as `SO_REUSEADDR`, values integers.
-pub(crate) fn socket_options(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn socket_options(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     let Some(m) = props::non_empty_dict(cx, at, v) else {
         return;
     };
@@ -194,7 +193,7 @@ pub(crate) fn socket_options(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
 }
 
 /// EXIF tags (§6.7.5): keys are case-preserved EXIF tag names, values strings or integers.
-pub(crate) fn exif_tags(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn exif_tags(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     let Some(m) = props::non_empty_dict(cx, at, v) else {
         return;
     };
@@ -213,7 +212,7 @@ pub(crate) fn exif_tags(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
 }
 
 /// The deprecated observable container of observed-data (§2.13): a dictionary of SCOs keyed by local ids.
-pub(crate) fn observable_container(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn observable_container(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     let Some(m) = props::non_empty_dict(cx, at, v) else {
         return;
     };
@@ -222,7 +221,7 @@ pub(crate) fn observable_container(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
         match item.as_object() {
             None => cx.wrong_type(&here, "a cyber-observable object", item),
             Some(o) => match o.field("type") {
-                Some(Value::String(_)) => {}
+                Some(Val::String(_)) => {}
                 Some(other) => cx.wrong_type(&here.key("type"), "a type name string", other),
                 None => cx.error(
                     &here,
@@ -235,7 +234,7 @@ pub(crate) fn observable_container(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
 }
 
 /// `relationship_type` (§5.1.2): ASCII lowercase letters, digits and hyphens.
-pub(crate) fn relationship_type(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn relationship_type(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     format_check(
         cx,
         at,
@@ -251,7 +250,7 @@ pub(crate) fn relationship_type(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
 }
 
 /// `country` of a location (§4.10.1): SHOULD be an ISO 3166-1 ALPHA-2 code.
-pub(crate) fn country(cx: &mut Cx<'_>, at: &Path<'_>, v: &Value) {
+pub(crate) fn country(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
     if let Some(s) = string_value(cx, at, v) {
         if !(s.len() == 2 && s.bytes().all(|c| c.is_ascii_uppercase())) {
             cx.warn(

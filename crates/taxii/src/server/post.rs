@@ -25,7 +25,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 use vigil_access::Principal;
 use vigil_stix::parse::{parse_object, split_envelope, ObjectSlice, Piece, Position};
-use vigil_stix::{check_with_source, Severity, Timestamp};
+use vigil_stix::{check_with_source, Finding, JsonMap, Props, Severity, Timestamp};
 use vigil_store::{
     AuditEntry, CollectionWrite, PutOutcome, Record, SqliteStore, VersionMatch, WriteStore,
 };
@@ -418,13 +418,22 @@ fn check_into(cuts: Vec<Cut>, to_writer: mpsc::SyncSender<Result<Vec<Checked>, S
 }
 
 fn check_one(index: u64, position: Position, bytes: &[u8], compact: bool) -> Checked {
-    let raw = parse_object(&ObjectSlice {
+    let slice = ObjectSlice {
         index,
         position,
         bundle_spec_version: None,
         bytes,
         compact,
-    });
+    };
+    // On the borrowed tree when it can (see `vigil_stix::check_quick`).
+    if let Some(quick) = vigil_stix::check_quick(&slice) {
+        let props = Props(&quick.object);
+        let record = quick
+            .is_valid()
+            .then(|| Record::from_props(props, quick.compact));
+        return outcome(props, quick.findings, record);
+    }
+    let raw = parse_object(&slice);
     let map = match raw.value {
         Ok(m) => m,
         Err(e) => {
@@ -436,28 +445,31 @@ fn check_one(index: u64, position: Position, bytes: &[u8], compact: bool) -> Che
         }
     };
     let mut checked = check_with_source(map, None, raw.compact);
-    let id = checked.object.str("id").map(str::to_string);
-    let version = checked
-        .object
-        .str("modified")
-        .or_else(|| checked.object.str("created"))
-        .map(str::to_string);
-    if checked.is_valid() {
-        let rec = Record::with_json(&checked.object, checked.source_json.take());
-        Checked::Valid(Box::new(rec), version)
-    } else {
-        let message = checked
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .map(|f| f.to_string())
-            .collect::<Vec<_>>()
-            .join("; ");
-        Checked::Invalid {
-            id,
+    let record = checked
+        .is_valid()
+        .then(|| Record::with_json(&checked.object, checked.source_json.take()));
+    outcome(checked.object.props(), checked.findings, record)
+}
+
+/// A checked object's outcome: its record when valid, else why not.
+fn outcome<M: JsonMap>(
+    props: Props<'_, M>,
+    findings: Vec<Finding>,
+    record: Option<Record>,
+) -> Checked {
+    let version = props.version_timestamp().map(str::to_string);
+    match record {
+        Some(rec) => Checked::Valid(Box::new(rec), version),
+        None => Checked::Invalid {
+            id: props.str("id").map(str::to_string),
             version,
-            message,
-        }
+            message: findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
     }
 }
 

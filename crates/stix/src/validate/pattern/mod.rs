@@ -6,16 +6,15 @@
 //! names of the right shape.
 
 use super::cx::{quote, Cx, Path};
-use crate::object::Fields;
-use serde_json::{Map, Value};
+use crate::val::{Obj, Val};
 use vigil_pattern::{Comparison, Pattern, Step};
 
 /// Checks an indicator's `pattern` when its `pattern_type` is `stix`.
-pub(crate) fn check_indicator(cx: &mut Cx<'_>, at: &Path<'_>, m: &Map<String, Value>) {
-    if m.field("pattern_type").and_then(Value::as_str) != Some("stix") {
+pub(crate) fn check_indicator(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'_>) {
+    if m.field("pattern_type").and_then(Val::as_str) != Some("stix") {
         return;
     }
-    let Some(Value::String(p)) = m.field("pattern") else {
+    let Some(Val::String(p)) = m.field("pattern") else {
         return;
     };
     let here = at.key("pattern");
