@@ -181,8 +181,10 @@ enum Op {
 }
 
 /// How many operations go to the text thread at a time: one channel send (and
-/// at most one wake-up of the thread) per batch instead of per object.
-const BATCH: usize = 256;
+/// at most one wake-up of the thread) per batch instead of per object. 1024
+/// rather than 256: 1M indicators imported in 11.1 s rather than 11.5 s
+/// (medians of 4 alternating runs; 64 was slower still).
+const BATCH: usize = 1024;
 
 /// The text thread of one import: owns the index's connection and one
 /// transaction on it until [`TextWriter::finish`].
