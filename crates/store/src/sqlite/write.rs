@@ -16,6 +16,7 @@ struct Hot<'a> {
     find_oid: rusqlite::Statement<'a>,
     insert_version: rusqlite::Statement<'a>,
     insert_object: rusqlite::Statement<'a>,
+    refs: RefStatements<'a>,
 }
 
 struct SqliteImport<'a> {
@@ -187,6 +188,7 @@ impl WriteStore for SqliteStore {
                 "INSERT INTO objects (oid, idh, id, type, version, hidden, name, ext_id, marking_set)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?,
+            refs: RefStatements::prepare(conn)?,
         };
         Ok(Box::new(SqliteImport {
             hot: Some(hot),
@@ -216,6 +218,7 @@ impl WriteStore for SqliteStore {
         tx.execute_batch("DELETE FROM ext_ids; DELETE FROM edges;")?;
         let mut sets = MarkingSets::default();
         {
+            let mut refs = RefStatements::prepare(&tx)?;
             let mut stmt = tx.prepare(
                 "SELECT v.oid, v.json FROM versions v
                  WHERE v.version = (SELECT max(version) FROM versions w WHERE w.oid = v.oid)",
@@ -230,7 +233,7 @@ impl WriteStore for SqliteStore {
                 let rec = Record::with_json(&StixObject::new(map), Some(json));
                 let set = sets.id(&tx, &rec.markings)?;
                 write_current(&tx, &rec, oid, set)?;
-                insert_refs(&tx, &rec, oid)?;
+                refs.insert(&rec, oid)?;
             }
         }
         let gen = text::main_generation(&tx)? + 1;
@@ -278,23 +281,35 @@ fn write_current(
     Ok(())
 }
 
-/// External ids and graph edges of the object's current version.
-fn insert_refs(tx: &Connection, rec: &Record, oid: i64) -> rusqlite::Result<()> {
-    if !rec.ext_ids.is_empty() {
-        let mut st =
-            tx.prepare_cached("INSERT INTO ext_ids (ext_id, source, oid) VALUES (?1, ?2, ?3)")?;
+/// The statements that record the external ids and graph edges of an
+/// object's current version, prepared once per import (looking them up in the
+/// statement cache for each object hashed their SQL text each time).
+struct RefStatements<'c> {
+    ext: rusqlite::Statement<'c>,
+    edge: rusqlite::Statement<'c>,
+}
+
+impl<'c> RefStatements<'c> {
+    fn prepare(conn: &'c Connection) -> rusqlite::Result<RefStatements<'c>> {
+        Ok(RefStatements {
+            ext: conn.prepare("INSERT INTO ext_ids (ext_id, source, oid) VALUES (?1, ?2, ?3)")?,
+            edge: conn.prepare(
+                "INSERT OR IGNORE INTO edges (source, target, rel, via, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?,
+        })
+    }
+
+    /// External ids and graph edges of the object's current version.
+    fn insert(&mut self, rec: &Record, oid: i64) -> rusqlite::Result<()> {
         for (source, ext) in &rec.ext_ids {
-            st.execute(params![ext, source, oid])?;
+            self.ext.execute(params![ext, source, oid])?;
         }
-    }
-    if !rec.edges.is_empty() {
-        let mut st =
-            tx.prepare_cached("INSERT OR IGNORE INTO edges (source, target, rel, via, kind) VALUES (?1, ?2, ?3, ?4, ?5)")?;
         for e in &rec.edges {
-            st.execute(params![e.source, e.target, e.rel, oid, e.kind.code()])?;
+            self.edge
+                .execute(params![e.source, e.target, e.rel, oid, e.kind.code()])?;
         }
+        Ok(())
     }
-    Ok(())
 }
 
 fn delete_refs(tx: &Connection, oid: i64) -> rusqlite::Result<()> {
@@ -342,7 +357,7 @@ impl ImportTx for SqliteImport<'_> {
                 rec.primary_ext_id,
                 set
             ])?;
-            insert_refs(tx, rec, oid)?;
+            hot.refs.insert(rec, oid)?;
             // Last: it takes the text out of `rec`.
             text.put(oid, rec, false)?;
             self.last_put = Some((idh, oid, true));
@@ -368,7 +383,7 @@ impl ImportTx for SqliteImport<'_> {
         delete_refs(tx, oid)?;
         let set = self.sets.id(tx, &rec.markings)?;
         write_current(tx, rec, oid, set)?;
-        insert_refs(tx, rec, oid)?;
+        hot.refs.insert(rec, oid)?;
         text.put(oid, rec, true)?;
         Ok(PutOutcome::Updated)
     }
