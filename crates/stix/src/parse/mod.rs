@@ -272,6 +272,24 @@ pub fn parse_object(o: &ObjectSlice<'_>) -> RawObject {
     }
 }
 
+/// What [`Scanner::value_end`] looks for inside an object or array, by byte:
+/// string quotes and brackets ([`STRUCTURE`]), and white space ([`SPACE`]).
+const STRUCTURE: u8 = 1;
+const SPACE: u8 = 2;
+static SCAN_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = STRUCTURE;
+    t[b'{' as usize] = STRUCTURE;
+    t[b'[' as usize] = STRUCTURE;
+    t[b'}' as usize] = STRUCTURE;
+    t[b']' as usize] = STRUCTURE;
+    t[b' ' as usize] = SPACE;
+    t[b'\t' as usize] = SPACE;
+    t[b'\n' as usize] = SPACE;
+    t[b'\r' as usize] = SPACE;
+    t
+};
+
 fn show(c: u8) -> String {
     if c.is_ascii_graphic() {
         format!("'{}'", c as char)
@@ -498,6 +516,23 @@ impl<R: Read> Scanner<R> {
                             "an array"
                         };
                         return Err(self.eof_error(what, start));
+                    }
+                    // Skip what cannot matter (a pretty-printed bundle is half
+                    // indentation): white space too, once some has been seen.
+                    let matters = if self.spaced {
+                        STRUCTURE
+                    } else {
+                        STRUCTURE | SPACE
+                    };
+                    match self.buf[j..self.end]
+                        .iter()
+                        .position(|&b| SCAN_CLASS[usize::from(b)] & matters != 0)
+                    {
+                        Some(k) => j += k,
+                        None => {
+                            j = self.end;
+                            continue;
+                        }
                     }
                     match self.buf[j] {
                         b'"' => {
