@@ -7,7 +7,7 @@ use crate::val::{Obj, Val};
 use serde_json::{Map, Value};
 
 /// Maps of up to this many keys are searched in order rather than by hash.
-const LINEAR_MAX: usize = 24;
+pub(crate) const LINEAR_MAX: usize = 24;
 
 /// Lookups of a property in an object.
 ///

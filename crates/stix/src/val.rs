@@ -9,6 +9,7 @@
 //! upgrades) and everything that keeps objects are `serde_json` values still;
 //! [`Val::of`] borrows a view of one for validation.
 
+use crate::parse::strict::{number, NESTED_KEYS, NUMBER_TOKEN, TOP_KEYS};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
@@ -141,11 +142,6 @@ impl<'a> Val<'a> {
     pub fn field(&self, key: &str) -> Option<&Val<'a>> {
         self.as_object().and_then(|o| o.field(key))
     }
-
-    /// The value of `key`, if this is an object that has it (as [`Val::field`]).
-    pub fn get(&self, key: &str) -> Option<&Val<'a>> {
-        self.field(key)
-    }
 }
 
 impl<'s, 'a> IntoIterator for &'s Obj<'a> {
@@ -189,24 +185,14 @@ impl<'a> Obj<'a> {
         }
     }
 
-    /// The value of `key`, if present (as [`Obj::field`]).
-    pub fn get(&self, key: &str) -> Option<&Val<'a>> {
-        self.field(key)
-    }
-
     /// Whether `key` is present.
     pub fn has(&self, key: &str) -> bool {
         self.field(key).is_some()
     }
 
-    /// Whether `key` is present (as [`Obj::has`]).
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.has(key)
-    }
-
     /// The entries in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Val<'a>)> + '_ {
-        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
+    pub fn iter(&self) -> <&Obj<'a> as IntoIterator>::IntoIter {
+        self.into_iter()
     }
 
     /// The keys in order.
@@ -230,16 +216,9 @@ impl<'a> Obj<'a> {
     }
 }
 
-/// The key serde_json's `arbitrary_precision` feature uses to pass a number's
-/// text through `deserialize_any` (as in [`crate::parse::strict`]).
-const NUMBER_TOKEN: &str = "$serde_json::private::Number";
-
-/// Objects with more keys than this look duplicates up by hash, not in order.
-const LINEAR_KEYS: usize = 24;
-
-/// Room made at once for a top-level object's entries, and a nested one's.
-const TOP_KEYS: usize = 16;
-const NESTED_KEYS: usize = 4;
+/// Objects with more keys than this look keys up by hash, not in order (the
+/// same size as where [`crate::Fields`] stops searching a `serde_json` map in order).
+const LINEAR_KEYS: usize = crate::object::LINEAR_MAX;
 
 /// Reads a value; should it be an object, room for `keys` entries is made at once.
 #[derive(Clone, Copy)]
@@ -331,10 +310,7 @@ impl<'de> Visitor<'de> for Seed {
             return Ok(Val::Object(Obj::default()));
         };
         if first == NUMBER_TOKEN {
-            let text: String = map.next_value()?;
-            return serde_json::from_str::<Number>(&text)
-                .map(Val::Number)
-                .map_err(|e| de::Error::custom(format!("bad number {text}: {e}")));
+            return number(&mut map).map(Val::Number);
         }
         let mut entries = Vec::with_capacity(self.keys);
         entries.push((first, map.next_value_seed(NESTED)?));

@@ -10,7 +10,7 @@ use std::fmt;
 
 /// The key serde_json's `arbitrary_precision` feature uses to pass a number's text
 /// through `deserialize_any` (a private constant of serde_json, stable since 1.0.23).
-const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+pub(crate) const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 /// Parses one JSON value from `bytes`, rejecting duplicate keys at any depth.
 pub fn from_slice(bytes: &[u8]) -> Result<Value, serde_json::Error> {
@@ -36,8 +36,8 @@ fn whole<'de, R: serde_json::de::Read<'de>>(
 /// The room made at once for the keys of a top-level object (a STIX object
 /// has 10 to 20) and of a nested one: growing a map by doubling rehashes it
 /// each time, which was 2% of an import's time.
-const TOP_KEYS: usize = 16;
-const NESTED_KEYS: usize = 4;
+pub(crate) const TOP_KEYS: usize = 16;
+pub(crate) const NESTED_KEYS: usize = 4;
 
 /// A `DeserializeSeed` producing a `Value`, with duplicate keys as errors.
 #[derive(Clone, Copy)]
@@ -101,10 +101,7 @@ impl<'de> Visitor<'de> for StrictValue {
             return Ok(Value::Object(Map::new()));
         };
         if first == NUMBER_TOKEN {
-            let text: String = map.next_value()?;
-            return serde_json::from_str::<Number>(&text)
-                .map(Value::Number)
-                .map_err(|e| de::Error::custom(format!("bad number {text}: {e}")));
+            return number(&mut map).map(Value::Number);
         }
         let mut m = Map::with_capacity(self.keys);
         let v = map.next_value_seed(NESTED)?;
@@ -125,6 +122,13 @@ impl<'de> Visitor<'de> for StrictValue {
         }
         Ok(Value::Object(m))
     }
+}
+
+/// The number whose text follows [`NUMBER_TOKEN`] (the map's first key).
+pub(crate) fn number<'de, A: MapAccess<'de>>(map: &mut A) -> Result<Number, A::Error> {
+    let text: String = map.next_value()?;
+    serde_json::from_str::<Number>(&text)
+        .map_err(|e| de::Error::custom(format!("bad number {text}: {e}")))
 }
 
 #[cfg(test)]

@@ -52,9 +52,9 @@ pub(crate) fn definition_value(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
 
 /// The rules of a marking definition that tie its properties together (§7.2.1).
 pub(crate) fn check_marking_definition(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'_>) {
-    if !m.contains_key("extensions") {
+    if !m.has("extensions") {
         for name in ["definition_type", "definition"] {
-            if !m.contains_key(name) {
+            if !m.has(name) {
                 cx.error(
                     &at.key(name),
                     "required-property",
@@ -63,12 +63,12 @@ pub(crate) fn check_marking_definition(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'
             }
         }
     }
-    let id = m.get("id").and_then(Val::as_str).unwrap_or("");
-    match m.get("definition_type").and_then(Val::as_str) {
+    let id = m.field("id").and_then(Val::as_str).unwrap_or("");
+    match m.field("definition_type").and_then(Val::as_str) {
         Some("statement") => {
-            if let Some(Val::Object(def)) = m.get("definition") {
+            if let Some(Val::Object(def)) = m.field("definition") {
                 let here = at.key("definition");
-                match def.get("statement") {
+                match def.field("statement") {
                     Some(Val::String(_)) => {}
                     Some(other) => cx.wrong_type(&here.key("statement"), "a string", other),
                     None => cx.error(
@@ -83,7 +83,7 @@ pub(crate) fn check_marking_definition(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'
         _ => {}
     }
     // §3.2: a marking definition MUST NOT mark itself.
-    if let Some(Val::Array(refs)) = m.get("object_marking_refs") {
+    if let Some(Val::Array(refs)) = m.field("object_marking_refs") {
         for (i, r) in refs.iter().enumerate() {
             if !id.is_empty() && r.as_str() == Some(id) {
                 cx.error(
@@ -94,9 +94,9 @@ pub(crate) fn check_marking_definition(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'
             }
         }
     }
-    if let Some(Val::Array(gms)) = m.get("granular_markings") {
+    if let Some(Val::Array(gms)) = m.field("granular_markings") {
         for (i, gm) in gms.iter().enumerate() {
-            if !id.is_empty() && gm.get("marking_ref").and_then(Val::as_str) == Some(id) {
+            if !id.is_empty() && gm.field("marking_ref").and_then(Val::as_str) == Some(id) {
                 cx.error(
                     &at.key("granular_markings").index(i).key("marking_ref"),
                     "circular-marking",
@@ -110,8 +110,8 @@ pub(crate) fn check_marking_definition(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'
 /// §7.2.1.4: the predefined TLP marking definitions MUST be used; no other TLP instances.
 fn check_tlp(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'_>, id: &str) {
     let level = m
-        .get("definition")
-        .and_then(|d| d.get("tlp"))
+        .field("definition")
+        .and_then(|d| d.field("tlp"))
         .and_then(Val::as_str);
     let known = TLP.iter().find(|(tid, _, _)| *tid == id);
     let Some(&(_, want_level, want_name)) = known else {
@@ -129,14 +129,14 @@ fn check_tlp(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'_>, id: &str) {
             format!("the predefined TLP marking {id} has definition {{\"tlp\": \"{want_level}\"}}"),
         );
     }
-    if m.get("name").and_then(Val::as_str) != Some(want_name) {
+    if m.field("name").and_then(Val::as_str) != Some(want_name) {
         cx.error(
             &at.key("name"),
             "tlp-marking",
             format!("the predefined TLP marking {id} is named '{want_name}'"),
         );
     }
-    if m.get("created").and_then(Val::as_str) != Some(TLP_CREATED) {
+    if m.field("created").and_then(Val::as_str) != Some(TLP_CREATED) {
         cx.error(
             &at.key("created"),
             "tlp-marking",
@@ -161,7 +161,7 @@ pub(crate) fn check_granular_markings(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_
             cx.wrong_type(&here, "a granular marking object", item);
             continue;
         };
-        match (gm.get("marking_ref"), gm.get("lang")) {
+        match (gm.field("marking_ref"), gm.field("lang")) {
             (Some(_), Some(_)) => cx.error(
                 &here,
                 "granular-marking",
@@ -174,7 +174,7 @@ pub(crate) fn check_granular_markings(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_
             ),
             _ => {}
         }
-        if let Some(r) = gm.get("marking_ref") {
+        if let Some(r) = gm.field("marking_ref") {
             refs::check_ref(
                 cx,
                 &here.key("marking_ref"),
@@ -182,10 +182,10 @@ pub(crate) fn check_granular_markings(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_
                 Targets::Only(&["marking-definition"]),
             );
         }
-        if let Some(l) = gm.get("lang") {
+        if let Some(l) = gm.field("lang") {
             props::check(cx, &here.key("lang"), l, props::Kind::Lang);
         }
-        match gm.get("selectors") {
+        match gm.field("selectors") {
             None => cx.error(
                 &here.key("selectors"),
                 "required-property",
@@ -228,8 +228,8 @@ fn check_selector(cx: &mut Cx<'_>, at: &Path<'_>, selector: &str) {
             None
         } else {
             match current {
-                None if n == 0 => cx.root.get(part),
-                Some(Val::Object(o)) => o.get(part),
+                None if n == 0 => cx.root.field(part),
+                Some(Val::Object(o)) => o.field(part),
                 _ => None,
             }
         };
@@ -280,8 +280,8 @@ pub(crate) fn language_contents(cx: &mut Cx<'_>, at: &Path<'_>, v: &Val<'_>) {
 
 /// §7.3.1: `extension_properties` only with a `toplevel-property-extension`, which SHOULD have them.
 pub(crate) fn check_extension_properties(cx: &mut Cx<'_>, at: &Path<'_>, m: &Obj<'_>) {
-    let toplevel = matches!(m.get("extension_types"), Some(Val::Array(t)) if t.iter().any(|x| x.as_str() == Some("toplevel-property-extension")));
-    match (toplevel, m.contains_key("extension_properties")) {
+    let toplevel = matches!(m.field("extension_types"), Some(Val::Array(t)) if t.iter().any(|x| x.as_str() == Some("toplevel-property-extension")));
+    match (toplevel, m.has("extension_properties")) {
         (false, true) => cx.error(
             &at.key("extension_properties"),
             "extension-properties",
