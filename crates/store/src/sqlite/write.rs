@@ -445,7 +445,7 @@ impl ImportTx for SqliteImport<'_> {
         text.start_commit(gen);
         // Built while the text index commits.
         let main = match self.fresh {
-            Some(_) => tx.execute_batch(super::CREATE_IDH_INDEX),
+            Some(_) => build_idh_index(&tx),
             None => Ok(()),
         }
         .and_then(|()| {
@@ -481,6 +481,28 @@ impl ImportTx for SqliteImport<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Builds `objects_idh` at the end of an import into an empty store.
+///
+/// With temporary data in memory, SQLite sorts all the keys in one list on
+/// this thread: 0.4-0.5 s of a 1M-object import's serial tail. With a small
+/// sort memory and temporary files it cuts the keys into runs that a helper
+/// thread sorts and merges beside this one (`sqlite3` shell on the store of
+/// 1M indicators: 0.32 s against 0.66-1.03 s). The smaller page cache only
+/// makes the transaction write its dirty pages now rather than at commit.
+/// Should the temporary files fail (a full or unwritable temporary directory),
+/// the index is built in memory as before.
+fn build_idh_index(tx: &Connection) -> rusqlite::Result<()> {
+    let cache: i64 = tx.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+    tx.execute_batch("PRAGMA temp_store = FILE; PRAGMA threads = 2; PRAGMA cache_size = -4096")?;
+    let built = tx.execute_batch(super::CREATE_IDH_INDEX);
+    tx.execute_batch("PRAGMA temp_store = MEMORY; PRAGMA threads = 0")?;
+    tx.pragma_update(None, "cache_size", cache)?;
+    match built {
+        Ok(()) => Ok(()),
+        Err(_) => tx.execute_batch(super::CREATE_IDH_INDEX),
     }
 }
 
