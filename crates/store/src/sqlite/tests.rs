@@ -318,6 +318,37 @@ fn first_import_defers_the_id_index_and_still_finds_its_own_objects() {
 }
 
 #[test]
+fn a_large_first_import_builds_the_id_index_in_runs() {
+    // Enough objects for `build_idh_index` (sorted in runs, with temporary
+    // files and a helper thread); the connection's settings come back after.
+    let n = super::write::SORT_IN_RUNS + 1;
+    let d = temp();
+    let mut s = SqliteStore::open_write(d.path()).unwrap();
+    let id = |i: usize| format!("identity--00000000-0000-4000-8000-{i:012}");
+    let mut tx = s.begin_import().unwrap();
+    for i in 0..n {
+        let o = json!({"type": "identity", "spec_version": "2.1", "id": id(i),
+            "created": "2020-01-01T00:00:00.000Z", "modified": "2020-01-01T00:00:00.000Z",
+            "name": format!("n{i}")});
+        assert_eq!(tx.put(&mut rec(o)).unwrap(), PutOutcome::Added);
+    }
+    tx.commit().unwrap();
+    assert!(has_idh_index(&s));
+    let ok: String = s
+        .conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    for i in [0, 1, n / 2, n - 1] {
+        assert_eq!(name_of(&s.get(&id(i)).unwrap().unwrap()), format!("n{i}"));
+    }
+    let pragma = |p: &str| -> i64 { s.conn.pragma_query_value(None, p, |r| r.get(0)).unwrap() };
+    assert_eq!(pragma("cache_size"), -128 * 1024);
+    assert_eq!(pragma("temp_store"), 2);
+    assert_eq!(pragma("threads"), 0);
+}
+
+#[test]
 fn commits_are_checkpointed_off_the_writer() {
     let d = temp();
     let mut s = SqliteStore::open_write(d.path()).unwrap();
