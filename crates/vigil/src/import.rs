@@ -225,7 +225,6 @@ fn import_one(
     // and taken out of `seen` again if it does not. (A count per type, not a
     // type per id: 16 bytes an id instead of 32, at 1M ids 16-32 MB less.)
     seen.begin_input();
-    let mut fresh: Vec<u128> = Vec::new();
     let mut types: Vec<String> = Vec::new();
     let mut counts: Vec<u64> = Vec::new();
     let mut n = 0u64;
@@ -295,7 +294,6 @@ fn import_one(
                             counts.push(1);
                         }
                     }
-                    fresh.push(id_hash);
                 }
             }
         }
@@ -325,7 +323,7 @@ fn import_one(
         }
     } else {
         drop(import);
-        seen.roll_back(&fresh);
+        seen.roll_back();
         rep.added = 0;
         rep.updated = 0;
         rep.older = 0;
@@ -555,6 +553,8 @@ struct Counted {
     noted: Vec<u128>,
     /// Where the current input's entries of `noted` begin.
     input_start: usize,
+    /// What the current input counted that is in `set` (for a rollback).
+    in_set: Vec<u128>,
 }
 
 /// The key is already a good hash: use its low bits as they are.
@@ -596,6 +596,7 @@ impl Counted {
     /// An input begins: what it counts can be taken back ([`roll_back`](Self::roll_back)).
     fn begin_input(&mut self) {
         self.input_start = self.noted.len();
+        self.in_set.clear();
     }
 
     /// Counts an id known not to be counted yet; true.
@@ -607,19 +608,23 @@ impl Counted {
     /// Counts an id unless it was counted; whether it was not.
     fn insert(&mut self, h: u128) -> bool {
         if !self.noted.is_empty() {
+            self.in_set
+                .extend_from_slice(&self.noted[self.input_start..]);
             self.set.extend(self.noted.drain(..));
             self.input_start = 0;
         }
-        self.set.insert(h)
+        let new = self.set.insert(h);
+        if new {
+            self.in_set.push(h);
+        }
+        new
     }
 
-    /// Uncounts what the current input counted (`fresh`: every id it counted).
-    fn roll_back(&mut self, fresh: &[u128]) {
+    /// Uncounts what the current input counted.
+    fn roll_back(&mut self) {
         self.noted.truncate(self.input_start);
-        if !self.set.is_empty() {
-            for h in fresh {
-                self.set.remove(h);
-            }
+        for h in self.in_set.drain(..) {
+            self.set.remove(&h);
         }
     }
 }
@@ -640,14 +645,14 @@ mod tests {
         // Input 2 adds c, then is rolled back: c is not counted any more.
         seen.begin_input();
         assert!(seen.note_new(c));
-        seen.roll_back(&[c]);
+        seen.roll_back();
         // Input 3 meets b (stored by input 1) and c (stored before the run).
         seen.begin_input();
         assert!(!seen.insert(b));
         assert!(seen.insert(c));
         // Input 4 counts c only once again after its own rollback.
         seen.begin_input();
-        seen.roll_back(&[]);
+        seen.roll_back();
         assert!(!seen.insert(c));
     }
 
@@ -662,7 +667,7 @@ mod tests {
         assert!(seen.note_new(b));
         assert!(!seen.insert(a));
         assert!(seen.note_new(c));
-        seen.roll_back(&[b, c]);
+        seen.roll_back();
         seen.begin_input();
         assert!(!seen.insert(a));
         assert!(seen.insert(b));
