@@ -217,7 +217,7 @@ fn import_one(
         source: input.name.clone(),
         ..InputReport::default()
     };
-    let (parser, rx, workers) = start_pipeline(input.reader)?;
+    let (parser, rx, workers, give_back) = start_pipeline(input.reader)?;
     let mut import = store.begin_import()?;
     let mut writing = true;
     // Ids first counted in this input: in `seen` from the start, counted in
@@ -229,74 +229,76 @@ fn import_one(
     let mut counts: Vec<u64> = Vec::new();
     let mut n = 0u64;
     // Batches arrive in input order: each is waited for in the order it was cut.
-    for msg in rx
-        .into_iter()
-        .map_while(|batch| batch.recv().ok())
-        .flatten()
-    {
-        n += 1;
-        if n.is_multiple_of(2048) {
-            bar.set_position(done_bytes + input.read_bytes.load(Ordering::Relaxed));
-            let secs = start.elapsed().as_secs_f64().max(1e-9);
-            bar.set_message(format!("{} objects, {:.0} objects/s", n, n as f64 / secs));
-        }
-        match msg {
-            Msg::Invalid(inv) => {
-                rep.objects += 1;
-                rep.invalid += 1;
-                if !opts.lenient {
-                    writing = false;
-                }
-                if rep.invalid_objects.len() < MAX_LISTED {
-                    rep.invalid_objects.push(*inv);
-                }
+    for batch in rx.into_iter().map_while(|batch| batch.recv().ok()) {
+        let mut written = Vec::with_capacity(batch.msgs.len());
+        for msg in batch.msgs {
+            n += 1;
+            if n.is_multiple_of(2048) {
+                bar.set_position(done_bytes + input.read_bytes.load(Ordering::Relaxed));
+                let secs = start.elapsed().as_secs_f64().max(1e-9);
+                bar.set_message(format!("{} objects, {:.0} objects/s", n, n as f64 / secs));
             }
-            Msg::Valid {
-                mut record,
-                id_hash,
-                warnings,
-                upgraded,
-            } => {
-                rep.objects += 1;
-                rep.warnings += warnings;
-                rep.upgraded_from_20 += u64::from(upgraded);
-                if !writing {
-                    continue;
-                }
-                let outcome = import.put(&mut record)?;
-                if let Some(c) = &opts.collection {
-                    if !matches!(outcome, PutOutcome::Conflict) {
-                        import.collect(c, &record)?;
+            match msg {
+                Msg::Invalid(inv) => {
+                    rep.objects += 1;
+                    rep.invalid += 1;
+                    if !opts.lenient {
+                        writing = false;
+                    }
+                    if rep.invalid_objects.len() < MAX_LISTED {
+                        rep.invalid_objects.push(*inv);
                     }
                 }
-                match outcome {
-                    PutOutcome::Added => rep.added += 1,
-                    PutOutcome::Updated => rep.updated += 1,
-                    PutOutcome::Older => rep.older += 1,
-                    PutOutcome::Unchanged => rep.unchanged += 1,
-                    PutOutcome::Conflict => {
-                        rep.conflicts += 1;
-                        if rep.conflict_ids.len() < MAX_LISTED {
-                            rep.conflict_ids.push(record.id.clone());
+                Msg::Valid {
+                    mut record,
+                    id_hash,
+                    warnings,
+                    upgraded,
+                } => {
+                    rep.objects += 1;
+                    rep.warnings += warnings;
+                    rep.upgraded_from_20 += u64::from(upgraded);
+                    if !writing {
+                        continue;
+                    }
+                    let outcome = import.put(&mut record)?;
+                    if let Some(c) = &opts.collection {
+                        if !matches!(outcome, PutOutcome::Conflict) {
+                            import.collect(c, &record)?;
                         }
                     }
-                }
-                // An id the store did not hold cannot have been counted yet.
-                let counted = match outcome {
-                    PutOutcome::Added => seen.note_new(id_hash),
-                    _ => seen.insert(id_hash),
-                };
-                if counted {
-                    match types.iter().position(|t| *t == record.object_type) {
-                        Some(i) => counts[i] += 1,
-                        None => {
-                            types.push(record.object_type);
-                            counts.push(1);
+                    match outcome {
+                        PutOutcome::Added => rep.added += 1,
+                        PutOutcome::Updated => rep.updated += 1,
+                        PutOutcome::Older => rep.older += 1,
+                        PutOutcome::Unchanged => rep.unchanged += 1,
+                        PutOutcome::Conflict => {
+                            rep.conflicts += 1;
+                            if rep.conflict_ids.len() < MAX_LISTED {
+                                rep.conflict_ids.push(record.id.clone());
+                            }
                         }
                     }
+                    // An id the store did not hold cannot have been counted yet.
+                    let counted = match outcome {
+                        PutOutcome::Added => seen.note_new(id_hash),
+                        _ => seen.insert(id_hash),
+                    };
+                    if counted {
+                        match types.iter().position(|t| *t == record.object_type) {
+                            Some(i) => counts[i] += 1,
+                            None => {
+                                types.push(record.object_type.clone());
+                                counts.push(1);
+                            }
+                        }
+                    }
+                    written.push(record);
                 }
             }
         }
+        // Freed by the worker that made them (see `start_pipeline`).
+        let _ = give_back[batch.worker].send(written);
     }
     for w in workers {
         let _ = w.join();
@@ -343,7 +345,13 @@ const BATCH_BYTES: usize = 1 << 20;
 struct Job {
     bytes: Vec<u8>,
     items: Vec<Item>,
-    done: mpsc::SyncSender<Vec<Msg>>,
+    done: mpsc::SyncSender<Checked>,
+}
+
+/// A batch checked by worker number `worker`.
+struct Checked {
+    worker: usize,
+    msgs: Vec<Msg>,
 }
 
 /// One object of a [`Job`]: an [`ObjectSlice`] whose text is `bytes[range]`.
@@ -357,14 +365,21 @@ struct Item {
 
 type Pipeline = (
     std::thread::JoinHandle<Result<(), ParseError>>,
-    mpsc::Receiver<mpsc::Receiver<Vec<Msg>>>,
+    mpsc::Receiver<mpsc::Receiver<Checked>>,
     Vec<std::thread::JoinHandle<()>>,
+    Vec<mpsc::Sender<Vec<Box<Record>>>>,
 );
 
 /// Starts the threads that turn an input into checked records: one scanner
 /// cutting the input into batches of objects, and a worker per core parsing,
 /// upgrading, validating and preparing them. The receiver yields, in input
 /// order, one receiver per batch for that batch's messages.
+///
+/// Once written, a batch's records go back to the worker that made them
+/// (the senders returned, one per worker), which frees them: the allocator
+/// frees a block on its own thread cheaply, and from another thread only by
+/// handing it back (the writer spent 4% of its time freeing records, the
+/// workers 7% of theirs taking the blocks back; perf, 200k indicators).
 fn start_pipeline(reader: Box<dyn std::io::Read + Send>) -> std::io::Result<Pipeline> {
     let n = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
@@ -373,15 +388,21 @@ fn start_pipeline(reader: Box<dyn std::io::Read + Send>) -> std::io::Result<Pipe
     let job_rx = std::sync::Arc::new(std::sync::Mutex::new(job_rx));
     // Batch buffers go back to the scanner once checked (see `scan`).
     let (spare_tx, spare_rx) = mpsc::sync_channel::<Vec<u8>>(4 * n);
-    let (order_tx, order_rx) = mpsc::sync_channel::<mpsc::Receiver<Vec<Msg>>>(32);
+    let (order_tx, order_rx) = mpsc::sync_channel::<mpsc::Receiver<Checked>>(32);
     let mut workers = Vec::with_capacity(n);
+    let mut give_back = Vec::with_capacity(n);
     for i in 0..n {
         let jobs = job_rx.clone();
         let spare = spare_tx.clone();
+        let (back_tx, written) = mpsc::channel::<Vec<Box<Record>>>();
+        give_back.push(back_tx);
         workers.push(
             std::thread::Builder::new()
                 .name(format!("vigil-check-{i}"))
                 .spawn(move || loop {
+                    while let Ok(records) = written.try_recv() {
+                        drop(records);
+                    }
                     let job = match jobs.lock() {
                         Ok(rx) => rx.recv(),
                         Err(_) => return,
@@ -401,7 +422,7 @@ fn start_pipeline(reader: Box<dyn std::io::Read + Send>) -> std::io::Result<Pipe
                             check_one(&slice)
                         })
                         .collect();
-                    let _ = job.done.send(msgs);
+                    let _ = job.done.send(Checked { worker: i, msgs });
                     let _ = spare.try_send(job.bytes);
                 })?,
         );
@@ -409,7 +430,7 @@ fn start_pipeline(reader: Box<dyn std::io::Read + Send>) -> std::io::Result<Pipe
     let scanner = std::thread::Builder::new()
         .name("vigil-scan".into())
         .spawn(move || scan(reader, job_tx, order_tx, spare_rx))?;
-    Ok((scanner, order_rx, workers))
+    Ok((scanner, order_rx, workers, give_back))
 }
 
 /// Cuts the input into batches; queues each batch's result in order, then the batch.
@@ -421,7 +442,7 @@ fn start_pipeline(reader: Box<dyn std::io::Read + Send>) -> std::io::Result<Pipe
 fn scan(
     reader: Box<dyn std::io::Read + Send>,
     jobs: mpsc::SyncSender<Job>,
-    order: mpsc::SyncSender<mpsc::Receiver<Vec<Msg>>>,
+    order: mpsc::SyncSender<mpsc::Receiver<Checked>>,
     spare: mpsc::Receiver<Vec<u8>>,
 ) -> Result<(), ParseError> {
     let buffer = || match spare.try_recv() {
