@@ -171,9 +171,12 @@ pub(crate) fn rebuild(main: &Connection, text: &mut Connection, gen: i64) -> Res
 }
 
 /// What an import asks of its text thread.
+// `Put` is the one that counts and is held inline: a box per object was an
+// allocation on the writer thread and a free on this one.
+#[allow(clippy::large_enum_variant)]
 enum Op {
     /// Index (the current version of) an object.
-    Put(i64, Box<Text>),
+    Put(i64, Text),
     /// Forget an object's text.
     Delete(i64),
     /// Write generation `gen` and commit.
@@ -192,6 +195,8 @@ pub(crate) struct TextWriter {
     ops: Option<mpsc::SyncSender<Vec<Op>>>,
     /// Operations not yet sent.
     pending: std::cell::RefCell<Vec<Op>>,
+    /// Emptied batches, back from the thread for reuse.
+    spare: mpsc::Receiver<Vec<Op>>,
     thread: Option<std::thread::JoinHandle<(Connection, rusqlite::Result<()>)>>,
 }
 
@@ -200,11 +205,12 @@ impl TextWriter {
     /// be written with a rollback journal (see `WriteStore::begin_import`).
     pub(crate) fn start(conn: Connection, empty: bool) -> std::io::Result<TextWriter> {
         let (tx, rx) = mpsc::sync_channel::<Vec<Op>>(16);
+        let (spare_tx, spare) = mpsc::sync_channel::<Vec<Op>>(4);
         let thread = std::thread::Builder::new()
             .name("vigil-text".into())
             .spawn(move || {
                 let bulk = empty && super::write::set_journal_mode(&conn, "delete");
-                let result = run(&conn, rx);
+                let result = run(&conn, rx, spare_tx);
                 if bulk {
                     super::write::set_journal_mode(&conn, "wal");
                 }
@@ -213,6 +219,7 @@ impl TextWriter {
         Ok(TextWriter {
             ops: Some(tx),
             pending: std::cell::RefCell::new(Vec::with_capacity(BATCH)),
+            spare,
             thread: Some(thread),
         })
     }
@@ -224,7 +231,7 @@ impl TextWriter {
             self.send(Op::Delete(oid))?;
         }
         if let Some(t) = Text::take(rec) {
-            self.send(Op::Put(oid, Box::new(t)))?;
+            self.send(Op::Put(oid, t))?;
         }
         Ok(())
     }
@@ -243,7 +250,11 @@ impl TextWriter {
     }
 
     fn flush(&self) -> rusqlite::Result<()> {
-        let batch = std::mem::replace(&mut *self.pending.borrow_mut(), Vec::with_capacity(BATCH));
+        let next = self
+            .spare
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+        let batch = std::mem::replace(&mut *self.pending.borrow_mut(), next);
         if batch.is_empty() {
             return Ok(());
         }
@@ -278,23 +289,32 @@ impl Drop for TextWriter {
     }
 }
 
-fn run(conn: &Connection, ops: mpsc::Receiver<Vec<Op>>) -> rusqlite::Result<()> {
+/// Runs the operations sent, batch by batch, giving each emptied batch back
+/// (`spare`) for the next one.
+fn run(
+    conn: &Connection,
+    ops: mpsc::Receiver<Vec<Op>>,
+    spare: mpsc::SyncSender<Vec<Op>>,
+) -> rusqlite::Result<()> {
     let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     {
         let mut ins = tx.prepare(INSERT)?;
         let mut del = tx.prepare("DELETE FROM fts WHERE rowid = ?1")?;
-        for op in ops.into_iter().flatten() {
-            match op {
-                Op::Put(oid, t) => t.insert(&mut ins, oid)?,
-                Op::Delete(oid) => {
-                    del.execute([oid])?;
-                }
-                Op::Commit(gen) => {
-                    write_gen(&tx, "gen", gen)?;
-                    drop((ins, del));
-                    return tx.commit();
+        for mut batch in ops {
+            for op in batch.drain(..) {
+                match op {
+                    Op::Put(oid, t) => t.insert(&mut ins, oid)?,
+                    Op::Delete(oid) => {
+                        del.execute([oid])?;
+                    }
+                    Op::Commit(gen) => {
+                        write_gen(&tx, "gen", gen)?;
+                        drop((ins, del));
+                        return tx.commit();
+                    }
                 }
             }
+            let _ = spare.try_send(batch);
         }
     }
     // The import ended without committing: roll back (dropping `tx`).
