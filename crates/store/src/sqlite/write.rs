@@ -65,6 +65,24 @@ struct Fresh {
 }
 
 impl Fresh {
+    /// Like [`find`](Self::find), but an id hash not seen before is recorded
+    /// as `oid`'s at once (one lookup in the map instead of two).
+    fn find_or_note(
+        &mut self,
+        hot: &mut Hot<'_>,
+        idh: i64,
+        id: &str,
+        oid: i64,
+    ) -> rusqlite::Result<Option<(i64, String)>> {
+        match self.oids.entry(idh) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(oid);
+                Ok(None)
+            }
+            std::collections::hash_map::Entry::Occupied(_) => self.find(hot, idh, id),
+        }
+    }
+
     /// The oid and current version of `id`, if this import wrote it.
     fn find(
         &self,
@@ -346,8 +364,9 @@ impl ImportTx for SqliteImport<'_> {
         let hot = self.hot.as_mut().ok_or_else(gone)?;
         let text = self.text.as_ref().ok_or_else(gone)?;
         let idh = id_hash(&rec.id);
-        let cur: Option<(i64, String)> = match &self.fresh {
-            Some(fresh) => fresh.find(hot, idh, &rec.id)?,
+        let cur: Option<(i64, String)> = match &mut self.fresh {
+            // (Records the id's hash as the next oid's if it is new.)
+            Some(fresh) => fresh.find_or_note(hot, idh, &rec.id, self.next_oid)?,
             None => hot
                 .find
                 .query_row(params![idh, rec.id], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -356,9 +375,6 @@ impl ImportTx for SqliteImport<'_> {
         let Some((oid, cur_version)) = cur else {
             let oid = self.next_oid;
             self.next_oid += 1;
-            if let Some(fresh) = &mut self.fresh {
-                fresh.oids.entry(idh).or_insert(oid);
-            }
             hot.insert_version
                 .execute(params![oid, rec.version, self.added, rec.json])?;
             let set = self.sets.id(tx, &rec.markings)?;
