@@ -298,7 +298,9 @@ fn import_one(
             }
         }
         // Freed by the worker that made them (see `start_pipeline`).
-        let _ = give_back[batch.worker].send(written);
+        if let Some(back) = give_back.get(batch.worker) {
+            let _ = back.send(written);
+        }
     }
     for w in workers {
         let _ = w.join();

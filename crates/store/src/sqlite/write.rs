@@ -520,12 +520,14 @@ pub(super) const SORT_IN_RUNS: usize = 100_000;
 /// is short, and the helper thread and files would only add to it.
 fn build_idh_index(tx: &Connection) -> rusqlite::Result<()> {
     let cache: i64 = tx.pragma_query_value(None, "cache_size", |r| r.get(0))?;
-    tx.execute_batch("PRAGMA temp_store = FILE; PRAGMA threads = 2; PRAGMA cache_size = -4096")?;
-    let built = tx.execute_batch(super::CREATE_IDH_INDEX);
+    let in_runs = tx
+        .execute_batch("PRAGMA temp_store = FILE; PRAGMA threads = 2; PRAGMA cache_size = -4096")
+        .and_then(|()| tx.execute_batch(super::CREATE_IDH_INDEX));
     tx.execute_batch("PRAGMA temp_store = MEMORY; PRAGMA threads = 0")?;
     tx.pragma_update(None, "cache_size", cache)?;
-    match built {
+    match in_runs {
         Ok(()) => Ok(()),
+        // (A failed statement left nothing behind: build it the usual way.)
         Err(_) => tx.execute_batch(super::CREATE_IDH_INDEX),
     }
 }
