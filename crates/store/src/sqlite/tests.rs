@@ -317,6 +317,68 @@ fn first_import_defers_the_id_index_and_still_finds_its_own_objects() {
     assert_eq!(s.history(id).unwrap().len(), 3);
 }
 
+thread_local! {
+    /// While set, [`id_hash`] gives this hash to every id containing
+    /// [`COLLIDING`] (on this thread): two ids with one 64-bit hash, which
+    /// FNV-1a would take ~2^32 tries to find.
+    pub(super) static COLLIDING_HASH: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+pub(super) const COLLIDING: &str = "-8000-00000000c0";
+
+#[test]
+fn ids_with_one_hash_stay_apart_in_a_first_import_and_after() {
+    COLLIDING_HASH.with(|c| c.set(Some(42)));
+    let ident = |n: u32, name: &str, modified: &str| {
+        json!({"type": "identity", "spec_version": "2.1",
+            "id": format!("identity--00000000-0000-4000-8000-00000000c0{n:02}"),
+            "created": "2020-01-01T00:00:00.000Z", "modified": modified, "name": name})
+    };
+    let id = |n: u32| format!("identity--00000000-0000-4000-8000-00000000c0{n:02}");
+    assert_eq!(id_hash(&id(1)), id_hash(&id(2)));
+    let d = temp();
+    let mut s = SqliteStore::open_write(d.path()).unwrap();
+    // A first import (the deferred index, the in-memory map): the second id
+    // with the hash is new, a third is new, and each is found again as itself.
+    let out = import(
+        &mut s,
+        &[
+            ident(1, "one", "2021-01-01T00:00:00.000Z"),
+            ident(2, "two", "2021-01-01T00:00:00.000Z"),
+            ident(3, "three", "2021-01-01T00:00:00.000Z"),
+            ident(2, "two", "2021-01-01T00:00:00.000Z"),
+            ident(1, "one, later", "2022-01-01T00:00:00.000Z"),
+        ],
+    );
+    assert_eq!(
+        out,
+        [
+            PutOutcome::Added,
+            PutOutcome::Added,
+            PutOutcome::Added,
+            PutOutcome::Unchanged,
+            PutOutcome::Updated
+        ]
+    );
+    assert_eq!(s.stats().unwrap().objects, 3);
+    assert_eq!(name_of(&s.get(&id(1)).unwrap().unwrap()), "one, later");
+    assert_eq!(name_of(&s.get(&id(2)).unwrap().unwrap()), "two");
+    assert_eq!(name_of(&s.get(&id(3)).unwrap().unwrap()), "three");
+    assert_eq!(s.history(&id(1)).unwrap().len(), 2);
+    // A later import (by the index): the same.
+    let out = import(
+        &mut s,
+        &[
+            ident(3, "three, later", "2022-01-01T00:00:00.000Z"),
+            ident(4, "four", "2021-01-01T00:00:00.000Z"),
+        ],
+    );
+    assert_eq!(out, [PutOutcome::Updated, PutOutcome::Added]);
+    assert_eq!(name_of(&s.get(&id(3)).unwrap().unwrap()), "three, later");
+    assert_eq!(name_of(&s.get(&id(2)).unwrap().unwrap()), "two");
+    assert_eq!(s.stats().unwrap().objects, 4);
+    COLLIDING_HASH.with(|c| c.set(None));
+}
+
 #[test]
 fn a_large_first_import_builds_the_id_index_in_runs() {
     // Enough objects for `build_idh_index` (sorted in runs, with temporary
