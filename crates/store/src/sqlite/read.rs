@@ -76,16 +76,23 @@ impl SqliteStore {
         })
     }
 
-    fn edges_of(&self, id: &str) -> Result<Vec<(GraphEdge, bool)>> {
+    /// The edges at `id` (either end), with whether the object behind each is
+    /// hidden; only those of the relationship types or properties in `rels`
+    /// (a JSON array; `[]` for all), chosen by SQLite rather than after every
+    /// row was read (APT3's "uses" at depth 2 had 40% of the command's time
+    /// in rows thrown away).
+    fn edges_of(&self, id: &str, rels: &str) -> Result<Vec<(GraphEdge, bool)>> {
         let mut out = Vec::new();
         for sql in [
             "SELECT e.source, e.target, e.rel, h.id, e.kind, h.hidden FROM edges e
-             JOIN objects h ON h.oid = e.via WHERE e.source = ?1",
+             JOIN objects h ON h.oid = e.via WHERE e.source = ?1
+               AND (?2 = '[]' OR e.rel IN (SELECT value FROM json_each(?2)))",
             "SELECT e.source, e.target, e.rel, h.id, e.kind, h.hidden FROM edges e
-             JOIN objects h ON h.oid = e.via WHERE e.target = ?1",
+             JOIN objects h ON h.oid = e.via WHERE e.target = ?1
+               AND (?2 = '[]' OR e.rel IN (SELECT value FROM json_each(?2)))",
         ] {
             let mut st = self.conn.prepare_cached(sql)?;
-            let rows = st.query_map([id], |r| {
+            let rows = st.query_map(params![id, rels], |r| {
                 Ok((
                     GraphEdge {
                         source: r.get(0)?,
@@ -311,13 +318,11 @@ impl ReadStore for SqliteStore {
         let mut edge_keys: HashSet<(String, String, String, String)> = HashSet::new();
         let mut frontier = vec![q.id.clone()];
         let mut truncated = false;
+        let rels = types_json(&q.rel);
         for depth in 1..=q.depth {
             let mut next = Vec::new();
             for id in &frontier {
-                for (edge, via_hidden) in self.edges_of(id)? {
-                    if !q.rel.is_empty() && !q.rel.iter().any(|r| r == &edge.rel) {
-                        continue;
-                    }
+                for (edge, via_hidden) in self.edges_of(id, &rels)? {
                     if via_hidden && !q.include_revoked {
                         continue;
                     }
