@@ -281,7 +281,10 @@ fn import_one(
                     }
                     // An id the store did not hold cannot have been counted yet.
                     let counted = match outcome {
-                        PutOutcome::Added => seen.note_new(id_hash),
+                        PutOutcome::Added => {
+                            seen.note_new(id_hash);
+                            true
+                        }
                         _ => seen.insert(id_hash),
                     };
                     if counted {
@@ -347,11 +350,11 @@ const BATCH_BYTES: usize = 1 << 20;
 struct Job {
     bytes: Vec<u8>,
     items: Vec<Item>,
-    done: mpsc::SyncSender<Checked>,
+    done: mpsc::SyncSender<CheckedBatch>,
 }
 
 /// A batch checked by worker number `worker`.
-struct Checked {
+struct CheckedBatch {
     worker: usize,
     msgs: Vec<Msg>,
 }
@@ -367,7 +370,7 @@ struct Item {
 
 type Pipeline = (
     std::thread::JoinHandle<Result<(), ParseError>>,
-    mpsc::Receiver<mpsc::Receiver<Checked>>,
+    mpsc::Receiver<mpsc::Receiver<CheckedBatch>>,
     Vec<std::thread::JoinHandle<()>>,
     Vec<mpsc::Sender<Vec<Box<Record>>>>,
 );
@@ -390,7 +393,7 @@ fn start_pipeline(reader: Box<dyn std::io::Read + Send>) -> std::io::Result<Pipe
     let job_rx = std::sync::Arc::new(std::sync::Mutex::new(job_rx));
     // Batch buffers go back to the scanner once checked (see `scan`).
     let (spare_tx, spare_rx) = mpsc::sync_channel::<Vec<u8>>(4 * n);
-    let (order_tx, order_rx) = mpsc::sync_channel::<mpsc::Receiver<Checked>>(32);
+    let (order_tx, order_rx) = mpsc::sync_channel::<mpsc::Receiver<CheckedBatch>>(32);
     let mut workers = Vec::with_capacity(n);
     let mut give_back = Vec::with_capacity(n);
     for i in 0..n {
@@ -424,7 +427,7 @@ fn start_pipeline(reader: Box<dyn std::io::Read + Send>) -> std::io::Result<Pipe
                             check_one(&slice)
                         })
                         .collect();
-                    let _ = job.done.send(Checked { worker: i, msgs });
+                    let _ = job.done.send(CheckedBatch { worker: i, msgs });
                     let _ = spare.try_send(job.bytes);
                 })?,
         );
@@ -444,7 +447,7 @@ fn start_pipeline(reader: Box<dyn std::io::Read + Send>) -> std::io::Result<Pipe
 fn scan(
     reader: Box<dyn std::io::Read + Send>,
     jobs: mpsc::SyncSender<Job>,
-    order: mpsc::SyncSender<mpsc::Receiver<Checked>>,
+    order: mpsc::SyncSender<mpsc::Receiver<CheckedBatch>>,
     spare: mpsc::Receiver<Vec<u8>>,
 ) -> Result<(), ParseError> {
     let buffer = || match spare.try_recv() {
@@ -622,10 +625,9 @@ impl Counted {
         self.in_set.clear();
     }
 
-    /// Counts an id known not to be counted yet; true.
-    fn note_new(&mut self, h: u128) -> bool {
+    /// Counts an id known not to be counted yet.
+    fn note_new(&mut self, h: u128) {
         self.noted.push(h);
-        true
     }
 
     /// Counts an id unless it was counted; whether it was not.
@@ -662,12 +664,12 @@ mod tests {
         let mut seen = Counted::default();
         // Input 1 adds a and b, then meets a again: counted once.
         seen.begin_input();
-        assert!(seen.note_new(a));
-        assert!(seen.note_new(b));
+        seen.note_new(a);
+        seen.note_new(b);
         assert!(!seen.insert(a));
         // Input 2 adds c, then is rolled back: c is not counted any more.
         seen.begin_input();
-        assert!(seen.note_new(c));
+        seen.note_new(c);
         seen.roll_back();
         // Input 3 meets b (stored by input 1) and c (stored before the run).
         seen.begin_input();
@@ -684,12 +686,12 @@ mod tests {
         let (a, b, c) = (id_hash("x--1"), id_hash("x--2"), id_hash("x--3"));
         let mut seen = Counted::default();
         seen.begin_input();
-        assert!(seen.note_new(a));
+        seen.note_new(a);
         // Input 2: adds b, meets a (builds the set), adds c, rolls back.
         seen.begin_input();
-        assert!(seen.note_new(b));
+        seen.note_new(b);
         assert!(!seen.insert(a));
-        assert!(seen.note_new(c));
+        seen.note_new(c);
         seen.roll_back();
         seen.begin_input();
         assert!(!seen.insert(a));

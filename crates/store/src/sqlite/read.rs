@@ -22,8 +22,9 @@ fn fts_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" "))
 }
 
-fn types_json(types: &[String]) -> String {
-    serde_json::to_string(types).unwrap_or_else(|_| "[]".into())
+/// A list of strings as a JSON array, for `json_each` (`[]` for none).
+fn json_list(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".into())
 }
 
 fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Version> {
@@ -238,7 +239,7 @@ impl ReadStore for SqliteStore {
 
     fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>> {
         let limit = if q.limit == 0 { DEFAULT_LIMIT } else { q.limit } as i64;
-        let types = types_json(&q.types);
+        let types = json_list(&q.types);
         let hit = |r: &rusqlite::Row<'_>| {
             Ok(Hit {
                 id: r.get(0)?,
@@ -318,7 +319,7 @@ impl ReadStore for SqliteStore {
         let mut edge_keys: HashSet<(String, String, String, String)> = HashSet::new();
         let mut frontier = vec![q.id.clone()];
         let mut truncated = false;
-        let rels = types_json(&q.rel);
+        let rels = json_list(&q.rel);
         for depth in 1..=q.depth {
             let mut next = Vec::new();
             for id in &frontier {
@@ -456,7 +457,7 @@ impl ReadStore for SqliteStore {
         filter: &ExportFilter,
         sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
     ) -> Result<u64> {
-        let types = types_json(&filter.types);
+        let types = json_list(&filter.types);
         let sql = if filter.all_versions {
             "SELECT v.json FROM objects c JOIN versions v ON v.oid = c.oid
              WHERE ?1 = '[]' OR c.type IN (SELECT value FROM json_each(?1)) ORDER BY c.oid, v.version"
